@@ -1,0 +1,19 @@
+package gatehouse
+
+import "errors"
+
+// Storage sentinels. Every store returns these (possibly wrapped with %w) so
+// callers can test them with errors.Is whatever the backend.
+var (
+	// ErrNotFound: the record asked for does not exist.
+	ErrNotFound = errors.New("gatehouse: not found")
+	// ErrConflict: a record with the same unique key already exists.
+	ErrConflict = errors.New("gatehouse: already exists")
+	// ErrTokenReused: a refresh token that was already rotated was presented
+	// outside the grace window, or was not the most recently rotated token of
+	// its session. The caller must revoke the whole session.
+	ErrTokenReused = errors.New("gatehouse: refresh token reused")
+	// ErrSessionEnded: the session is revoked, idle-expired or past its
+	// absolute lifetime.
+	ErrSessionEnded = errors.New("gatehouse: session ended")
+)

@@ -1,0 +1,3 @@
+module github.com/gatehouse/gatehouse
+
+go 1.26.8

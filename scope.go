@@ -1,0 +1,62 @@
+package gatehouse
+
+import (
+	"errors"
+	"slices"
+	"strings"
+)
+
+// ErrInvalidScope is returned by ParseScope for a string that is not an
+// RFC 6749 §3.3 scope.
+var ErrInvalidScope = errors.New("gatehouse: invalid scope")
+
+// AdminScope opens the admin API.
+const AdminScope = "gatehouse:admin"
+
+// ParseScope splits an RFC 6749 §3.3 scope string into its scope tokens,
+// in order, without duplicates. The grammar is strict: tokens of the
+// characters %x21 / %x23-5B / %x5D-7E separated by exactly one space, no
+// leading or trailing space. The empty string is the empty scope.
+func ParseScope(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, " ")
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if !ValidScopeToken(p) {
+			return nil, ErrInvalidScope
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// ValidScopeToken reports whether t is a non-empty RFC 6749 scope-token.
+func ValidScopeToken(t string) bool {
+	if t == "" {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// FormatScope joins scope tokens with single spaces.
+func FormatScope(scopes []string) string { return strings.Join(scopes, " ") }
+
+// ScopeSubset reports whether every token of want is in have.
+func ScopeSubset(want, have []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
