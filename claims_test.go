@@ -1,0 +1,31 @@
+package gatehouse_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+func TestClaimsCustomDecodesByName(t *testing.T) {
+	c := &gatehouse.Claims{Extra: map[string]json.RawMessage{"tenant": json.RawMessage(`{"id":7}`)}}
+	var v struct{ ID int }
+	if err := c.Custom("tenant", &v); err != nil || v.ID != 7 {
+		t.Fatalf("Custom = %+v, %v", v, err)
+	}
+	if err := c.Custom("missing", &v); !errors.Is(err, gatehouse.ErrNotFound) {
+		t.Fatalf("missing claim err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestReservedClaimsAreReserved(t *testing.T) {
+	for _, n := range []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "sid", "scope", "auth_time"} {
+		if !gatehouse.IsReservedClaim(n) {
+			t.Errorf("%s not reserved", n)
+		}
+	}
+	if gatehouse.IsReservedClaim("tenant") {
+		t.Error("tenant reserved")
+	}
+}
