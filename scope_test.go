@@ -53,4 +53,3 @@ func TestScopeSubset(t *testing.T) {
 		t.Error("superset accepted")
 	}
 }
-
