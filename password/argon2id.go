@@ -1,0 +1,103 @@
+package password
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Bounds on the parameters of a stored argon2id hash, so that a hostile or
+// mistaken imported hash cannot make one verification take gigabytes or
+// minutes.
+const (
+	maxArgonMemory = 1 << 20 // KiB: 1 GiB
+	maxArgonTime   = 64
+	minArgonSalt   = 8
+	minArgonKey    = 16
+	maxArgonBytes  = 128 // salt and tag
+)
+
+// b64 is the PHC strings' base64: standard alphabet, no padding, canonical.
+var b64 = base64.RawStdEncoding.Strict()
+
+// argon2Hash is a parsed argon2id PHC string (version 19).
+type argon2Hash struct {
+	memory, time uint32
+	threads      uint8
+	salt, key    []byte
+}
+
+// String formats a as $argon2id$v=19$m=…,t=…,p=…$salt$tag.
+func (a *argon2Hash) String() string {
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s",
+		a.memory, a.time, a.threads, b64.EncodeToString(a.salt), b64.EncodeToString(a.key))
+}
+
+// derive computes the n-byte tag of pw under a's parameters and salt.
+func (a *argon2Hash) derive(h *Hasher, pw []byte, n int) []byte {
+	return h.idKey(pw, a.salt, a.time, a.memory, a.threads, uint32(n))
+}
+
+func (a *argon2Hash) matches(h *Hasher, pw []byte) bool {
+	return subtle.ConstantTimeCompare(a.derive(h, pw, len(a.key)), a.key) == 1
+}
+
+func (a *argon2Hash) current(c *Config) bool {
+	return a.memory == c.Memory && a.time == c.Time && a.threads == c.Threads &&
+		len(a.key) == keyLen && len(a.salt) >= saltLen
+}
+
+// parseArgon2id parses the PHC string of an argon2id hash, as written by
+// this package, the reference implementation, argon2-cffi and passlib.
+// Only version 19 is accepted (x/crypto implements no other), and no
+// optional fields (keyid, data).
+func parseArgon2id(s string) (*argon2Hash, error) {
+	f := strings.Split(s, "$")
+	if len(f) != 6 || f[0] != "" || f[1] != "argon2id" || f[2] != "v=19" {
+		return nil, fmt.Errorf("%w: not an argon2id v=19 PHC string", ErrUnknownFormat)
+	}
+	p := strings.Split(f[3], ",")
+	if len(p) != 3 {
+		return nil, fmt.Errorf("%w: argon2id parameters", ErrUnknownFormat)
+	}
+	m, err1 := phcUint(p[0], "m=", maxArgonMemory)
+	t, err2 := phcUint(p[1], "t=", maxArgonTime)
+	l, err3 := phcUint(p[2], "p=", 255)
+	salt, err4 := b64.DecodeString(f[4])
+	key, err5 := b64.DecodeString(f[5])
+	switch {
+	case err1 != nil || err2 != nil || err3 != nil || t < 1 || l < 1 || m < 8*l:
+		return nil, fmt.Errorf("%w: argon2id parameters out of bounds", ErrUnknownFormat)
+	case err4 != nil || err5 != nil:
+		return nil, fmt.Errorf("%w: argon2id base64", ErrUnknownFormat)
+	case len(salt) < minArgonSalt || len(salt) > maxArgonBytes ||
+		len(key) < minArgonKey || len(key) > maxArgonBytes:
+		return nil, fmt.Errorf("%w: argon2id salt or tag length", ErrUnknownFormat)
+	}
+	return &argon2Hash{memory: m, time: t, threads: uint8(l), salt: salt, key: key}, nil
+}
+
+// phcUint parses "name=decimal" with the decimal at most max.
+func phcUint(s, name string, max uint32) (uint32, error) {
+	digits, ok := strings.CutPrefix(s, name)
+	if !ok {
+		return 0, ErrUnknownFormat
+	}
+	n, err := parseDecimal(digits, uint64(max))
+	return uint32(n), err
+}
+
+// parseDecimal parses a canonical decimal (digits only, no leading zero)
+// of at most max.
+func parseDecimal(s string, max uint64) (uint64, error) {
+	if s == "" || (s[0] == '0' && len(s) > 1) || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, ErrUnknownFormat
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > max {
+		return 0, ErrUnknownFormat
+	}
+	return n, nil
+}
