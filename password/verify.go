@@ -16,15 +16,24 @@ type storedHash interface {
 
 // parseHash recognises a stored hash by its prefix.
 func parseHash(encoded string) (storedHash, error) {
+	var (
+		stored storedHash
+		err    error
+	)
 	switch {
 	case strings.HasPrefix(encoded, "$argon2id$"):
-		return parseArgon2id(encoded)
+		stored, err = parseArgon2id(encoded)
 	case strings.HasPrefix(encoded, "$2"):
-		return parseBcrypt(encoded)
+		stored, err = parseBcrypt(encoded)
 	case strings.HasPrefix(encoded, "$pbkdf2-sha256$"):
-		return parsePBKDF2(encoded)
+		stored, err = parsePBKDF2(encoded)
+	default:
+		err = ErrUnknownFormat
 	}
-	return nil, ErrUnknownFormat
+	if err != nil {
+		return nil, err // not a typed nil inside the interface
+	}
+	return stored, nil
 }
 
 // Verify reports whether pw is the password of the stored hash encoded:
