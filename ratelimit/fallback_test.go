@@ -25,7 +25,7 @@ func closedPort(t *testing.T) string {
 }
 
 func TestUnreachableRedisFallsBackToLocalCounters(t *testing.T) {
-	client := redis.NewClient(&redis.Options{Addr: closedPort(t), MaxRetries: -1, DialTimeout: time.Second})
+	client := redis.NewClient(&redis.Options{Addr: closedPort(t), MaxRetries: -1, DialerRetries: 1})
 	defer client.Close()
 	clk := newClock()
 	logs := &logRecorder{}
