@@ -25,8 +25,8 @@
 //
 // When the Redis backend fails, a Throttle keeps answering from a local
 // Memory backend (counting on this replica only), logs one warning per
-// outage, exposes it in its Prometheus collectors, and retries Redis every
-// Config.RetryBackend.
+// outage, exposes it in Stats and in its Prometheus collectors, and
+// retries Redis every Config.RetryBackend.
 //
 // The clock and the logger are injected (Config.Now, Config.Logger). Redis
 // access is github.com/redis/go-redis/v9; metrics are

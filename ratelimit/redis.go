@@ -12,9 +12,10 @@ import (
 // Redis is a Backend on a Redis server (or cluster) shared by replicas.
 // Every key starts with the prefix given to NewRedis.
 //
-// Give the client short timeouts (DialTimeout, ReadTimeout, or
-// ContextTimeoutEnabled so that the Throttle's Config.BackendTimeout
-// applies): a login waits for Redis before it falls back to local counters.
+// Give the client short timeouts (DialTimeout, DialerRetries, ReadTimeout,
+// or ContextTimeoutEnabled so that the Throttle's Config.BackendTimeout
+// bounds reads too): a login waits for Redis before it falls back to local
+// counters.
 type Redis struct {
 	client redis.UniversalClient
 	prefix string
