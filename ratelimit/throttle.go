@@ -113,20 +113,14 @@ func (t *Throttle) Failure(ctx context.Context, account, ip string) error {
 		if err != nil {
 			return err
 		}
-		blocks := []struct {
+		type block struct {
 			key  string
-			n    int64
+			n    int64 // failures counted so far
 			free int
-		}{
-			{k.pairBlock, n[0], t.cfg.PairFree},
-			{k.ipBlock, n[1], t.cfg.IPFree},
 		}
+		blocks := []block{{k.pairBlock, n[0], t.cfg.PairFree}, {k.ipBlock, n[1], t.cfg.IPFree}}
 		if !known {
-			blocks = append(blocks, struct {
-				key  string
-				n    int64
-				free int
-			}{k.acctBlock, n[3], t.cfg.AccountFree})
+			blocks = append(blocks, block{k.acctBlock, n[3], t.cfg.AccountFree})
 		}
 		for _, bl := range blocks {
 			if d := t.cfg.Delay(bl.n, bl.free); d > 0 {
