@@ -1,12 +1,3 @@
-//go:build gatehouse_prometheus
-
-// This file needs go.sum entries for client_golang's dependencies, which
-// the module does not have yet: run, at the root,
-//
-//	go get github.com/prometheus/client_golang/prometheus@v1.25.0
-//
-// then delete the build constraint above (and the one in metrics_test.go).
-
 package ratelimit
 
 import "github.com/prometheus/client_golang/prometheus"

@@ -1,5 +1,3 @@
-//go:build gatehouse_prometheus
-
 package ratelimit
 
 import (
