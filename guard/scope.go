@@ -47,7 +47,8 @@ func RequireAnyScope(scopes ...string) func(http.Handler) http.Handler {
 
 // RequireFresh lets a request through only if the user's password was
 // checked (the token's auth_time) at most maxAge ago, for sensitive
-// operations. Otherwise, and when the token has no auth_time, it answers 401
+// operations. Otherwise, and when the token has no auth_time or one more
+// than a minute in the future, it answers 401
 // error="invalid_token" with error_description "a fresh login is required":
 // the client must send the user through a new login, not merely refresh
 // (a refresh keeps auth_time). The clock is Middleware's (WithClock). It
