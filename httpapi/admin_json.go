@@ -1,0 +1,88 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// readAdminJSON decodes the JSON object body of an admin request into v:
+// application/json only, no unknown members, nothing after the object.
+func readAdminJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return errInvalidRequest.with("Content-Type must be application/json")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errInvalidRequest.with("malformed JSON body: " + truncateBytes(err.Error(), 120))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errInvalidRequest.with("data after the JSON object")
+	}
+	return nil
+}
+
+// checkScopes validates scope tokens given as a JSON array.
+func checkScopes(sc []string) ([]string, error) {
+	out := []string{}
+	for _, t := range sc {
+		if !gatehouse.ValidScopeToken(t) {
+			return nil, errInvalidRequest.with("scopes must be RFC 6749 scope tokens")
+		}
+		if !contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+type userView struct {
+	ID                string    `json:"id"`
+	Username          string    `json:"username"`
+	Scopes            []string  `json:"scopes"`
+	Disabled          bool      `json:"disabled"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+	PasswordChangedAt time.Time `json:"password_changed_at"`
+}
+
+// viewUser is a user as the admin API shows it: never the password hash.
+func viewUser(u *gatehouse.User) userView {
+	sc := u.Scopes
+	if sc == nil {
+		sc = []string{}
+	}
+	return userView{
+		ID: u.ID, Username: u.Username, Scopes: sc, Disabled: u.Disabled,
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), PasswordChangedAt: u.PasswordChangedAt.UTC(),
+	}
+}
+
+// adminEvent records an admin action with the acting admin's id.
+func (s *server) adminEvent(r *http.Request, kind, userID, detail string) {
+	c := claimsFrom(r.Context())
+	s.record(r.Context(), &gatehouse.Event{
+		Kind: kind, UserID: userID, ClientID: c.ClientID, IP: clientIP(r, s.proxies),
+		Detail: detail + " (by " + c.Subject + ")",
+	})
+}

@@ -1,0 +1,84 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/session"
+)
+
+// tokenResponse is the RFC 6749 §5.1 answer.
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+	Scope        string `json:"scope"`
+}
+
+// handleToken is POST /token: it reads the parameters strictly,
+// authenticates the client, and hands the request to its grant.
+func (s *server) handleToken(w http.ResponseWriter, r *http.Request) {
+	p, err := readParams(w, r, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	client, err := s.authenticateClient(r, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var g *session.Grant
+	switch p.get("grant_type") {
+	case "password":
+		g, err = s.passwordGrant(w, r, p, client)
+	case "refresh_token":
+		g, err = s.refreshGrant(r, p, client)
+	case "":
+		err = errInvalidRequest.with("grant_type is required")
+	default:
+		err = errUnsupportedGrantType
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	noStore(w)
+	writeJSON(w, http.StatusOK, tokenResponse{
+		AccessToken:  g.AccessToken,
+		TokenType:    "Bearer",
+		ExpiresIn:    int64(g.ExpiresIn.Seconds()),
+		RefreshToken: g.RefreshToken,
+		Scope:        gatehouse.FormatScope(g.Scopes),
+	})
+}
+
+// requestedScope parses the optional scope parameter: nil when absent
+// (the default scope), invalid_scope when it is not RFC 6749 §3.3 syntax.
+func requestedScope(p params) ([]string, error) {
+	raw, ok := p["scope"]
+	if !ok {
+		return nil, nil
+	}
+	sc, err := gatehouse.ParseScope(raw)
+	if err != nil {
+		return nil, errInvalidScope.with("scope is not a space-separated list of scope tokens")
+	}
+	if sc == nil {
+		sc = []string{}
+	}
+	return sc, nil
+}
+
+// sessionError maps the session package's errors to the wire.
+func sessionError(err error) error {
+	switch {
+	case errors.Is(err, session.ErrInvalidScope):
+		return errInvalidScope.with("the requested scope exceeds the scope granted")
+	case errors.Is(err, session.ErrInvalidGrant):
+		return errInvalidGrant.with("the grant is invalid, expired or revoked")
+	}
+	return err
+}
