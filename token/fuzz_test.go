@@ -1,0 +1,117 @@
+package token
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// FuzzVerify feeds arbitrary strings to the verifier: it never panics,
+// every refusal is ErrInvalid, and nothing it accepts lacks a required
+// claim.
+func FuzzVerify(f *testing.F) {
+	keys := fixedKeys(f)
+	v := mustVerifier(f, keys...)
+	for _, k := range keys {
+		if k.CanSign() {
+			f.Add(mustSign(f, k, testClaims()))
+		}
+	}
+	f.Add("")
+	f.Add("..")
+	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	f.Fuzz(func(t *testing.T, tok string) {
+		checkVerify(t, v, tok)
+	})
+}
+
+// FuzzVerifyParsers reaches the header and claims parsers behind a valid
+// signature: the fuzzer writes the header and payload text, the test signs
+// them with an HS256 key the verifier trusts.
+func FuzzVerifyParsers(f *testing.F) {
+	k := fixedKeys(f)[3] // HS256: the cheapest to sign
+	v := mustVerifier(f, k)
+	f.Add(stdHeader(k), stdPayload(f, nil))
+	f.Add(stdHeader(k), stdPayload(f, map[string]any{"aud": []string{"a", testAud}, "x": map[string]any{"y": []any{1.5e3, nil, true}}}))
+	f.Add(`{"alg":"HS256","typ":"at+jwt","kid":"`+k.ID()+`","crit":["b64"],"b64":false}`, `{"s\u0075b":"x","sub":"y"}`)
+	f.Fuzz(func(t *testing.T, header, payload string) {
+		c := checkVerify(t, v, forge(t, k, header, payload))
+		if c == nil {
+			return
+		}
+		if !utf8.ValidString(payload) || !json.Valid([]byte(payload)) {
+			t.Fatalf("accepted claims that are not UTF-8 JSON: %q", payload)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(payload), &m); err != nil || m["sub"] != c.Subject || m["jti"] != c.ID {
+			t.Fatalf("claims %+v differ from encoding/json's reading of %q", c, payload)
+		}
+	})
+}
+
+func checkVerify(t *testing.T, v *Verifier, tok string) *gatehouse.Claims {
+	c, err := v.Verify(tok)
+	if err != nil {
+		if c != nil || !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Verify = %v, %v; want nil and ErrInvalid", c, err)
+		}
+		return nil
+	}
+	if c.Subject == "" || c.ID == "" || c.ClientID == "" || c.Issuer != testIssuer || c.ExpiresAt.IsZero() || c.IssuedAt.IsZero() {
+		t.Fatalf("accepted incomplete claims %+v", c)
+	}
+	return c
+}
+
+// FuzzParseObject checks the strict JSON reader against encoding/json:
+// what it accepts is valid UTF-8 JSON, and an object whose member names
+// are all different.
+func FuzzParseObject(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":{"b":[1,2,{"c":null}]},"d":"\u00e9\ud83d\ude00"}`, `{"a":1,"\u0061":2}`, ` {"x" : -0.5e+10 } `} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ms, err := parseObject(data, nil)
+		if err != nil {
+			return
+		}
+		if !utf8.Valid(data) || !json.Valid(data) {
+			t.Fatalf("accepted %q, which encoding/json refuses", data)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("accepted %q, not an object: %v", data, err)
+		}
+		if len(m) != len(ms) {
+			t.Fatalf("accepted %q with a repeated member", data)
+		}
+		for i := range ms {
+			if _, ok := m[ms[i].key()]; !ok {
+				t.Fatalf("member %q of %q read wrongly", ms[i].key(), data)
+			}
+		}
+	})
+}
+
+// FuzzParseJWKS: the JWKS reader never panics, and what it accepts
+// renders and reads back to the same keys.
+func FuzzParseJWKS(f *testing.F) {
+	s, _ := NewKeySet(fixedKeys(f)...)
+	doc, _ := s.JWKS()
+	f.Add(doc)
+	f.Add([]byte(`{"keys":[{"kty":"EC","crv":"P-256","alg":"ES256","x":"","y":""}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseJWKS(data)
+		if err != nil {
+			return
+		}
+		again, _ := s.JWKS()
+		back, err := ParseJWKS(again)
+		if err != nil || len(back.Keys()) != len(s.Keys()) {
+			t.Fatalf("re-reading %s: %v", again, err)
+		}
+	})
+}
