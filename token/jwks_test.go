@@ -111,8 +111,8 @@ func TestParseJWKS(t *testing.T) {
 	}
 	ecDoc, edDoc := one(ec), one(ed)
 	tests := []struct {
-		name  string
-		doc   string
+		name string
+		doc  string
 		kids []string
 		err  string // a part of the expected error; "" when the set parses
 	}{
