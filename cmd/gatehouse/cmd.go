@@ -1,0 +1,54 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// cli is what every command shares: where it writes, where it reads a
+// password from, how it reads the environment, and the --db flag.
+type cli struct {
+	stdout, stderr io.Writer
+	stdin          io.Reader
+	lookupEnv      func(string) (string, bool)
+	db             string
+}
+
+// newRootCmd builds the whole command tree. It touches no global state, so
+// tests run it in-process with their own writers and reader.
+func newRootCmd(stdout, stderr io.Writer, stdin io.Reader) *cobra.Command {
+	return (&cli{stdout: stdout, stderr: stderr, stdin: stdin, lookupEnv: osLookup}).rootCmd()
+}
+
+func (c *cli) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gatehouse",
+		Short: "Gatehouse: a JWT authentication server",
+		Long: `Gatehouse is a JWT authentication server. Users log in with a username and
+password and get a short-lived JWT access token and a one-time, rotating
+refresh token; APIs verify access tokens locally with the published keys.
+
+Every flag has an environment twin GATEHOUSE_<FLAG> (dashes become
+underscores): the variable sets the default, a flag on the command line wins.`,
+		SilenceUsage:  true,
+		SilenceErrors: false,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return applyEnv(cmd, c.lookupEnv)
+		},
+	}
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
+	root.SetIn(c.stdin)
+	root.PersistentFlags().StringVar(&c.db, "db", "sqlite:gatehouse.db", "database: sqlite:PATH or postgres://…")
+	root.AddCommand(
+		c.serveCmd(),
+		c.userCmd(),
+		c.clientCmd(),
+		c.keysCmd(),
+		c.migrateCmd(),
+		c.versionCmd(),
+	)
+	annotateEnv(root)
+	return root
+}

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/httpapi"
+	"github.com/gatehouse/gatehouse/password"
+	"github.com/gatehouse/gatehouse/ratelimit"
+	"github.com/gatehouse/gatehouse/session"
+	"github.com/gatehouse/gatehouse/token"
+)
+
+// serveOptions are the flags of `gatehouse serve` (design.md §2).
+type serveOptions struct {
+	addr            string
+	issuer          string
+	audience        string
+	accessTTL       time.Duration
+	idleTTL         time.Duration
+	maxAge          time.Duration
+	grace           time.Duration
+	alg             string
+	signup          bool
+	redis           string
+	trustedProxies  []string
+	logFormat       string
+	shutdownTimeout time.Duration
+}
+
+// Intervals of the background loops: a key rotation made by the CLI or
+// another replica reaches this process within keyReloadEvery.
+const (
+	keyReloadEvery    = 10 * time.Second
+	housekeepingEvery = 10 * time.Minute
+)
+
+func (c *cli) serveCmd() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the server",
+		Long: `Run the Gatehouse server. With no flags it listens on 127.0.0.1:8080 and
+keeps everything in the SQLite file ./gatehouse.db, creating it, its schema
+and a signing key on first start. SIGTERM or SIGINT stops it gracefully:
+requests in flight finish, then it exits 0.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.serve(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen address (port 0 picks a free port)")
+	f.StringVar(&o.issuer, "issuer", "", `the iss claim and metadata issuer (default "http://" + the listen address)`)
+	f.StringVar(&o.audience, "audience", "", "default aud of access tokens (default the issuer)")
+	f.DurationVar(&o.accessTTL, "access-ttl", 15*time.Minute, "access-token lifetime")
+	f.DurationVar(&o.idleTTL, "refresh-idle-ttl", 336*time.Hour, "a session ends after this long unused")
+	f.DurationVar(&o.maxAge, "session-max-age", 2160*time.Hour, "a session ends this long after login, used or not")
+	f.DurationVar(&o.grace, "reuse-grace", 10*time.Second, "window in which a just-rotated refresh token is a retry, not theft")
+	f.StringVar(&o.alg, "alg", "ES256", "signing algorithm of new keys: ES256, EdDSA or RS256")
+	f.BoolVar(&o.signup, "signup", false, "open POST /signup")
+	f.StringVar(&o.redis, "redis", "", "Redis URL for shared throttling counters (default: in-process counters)")
+	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "CIDRs (comma-separated) whose X-Forwarded-For is believed")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
+	return cmd
+}
+
+func (c *cli) serve(ctx context.Context, o serveOptions) error {
+	logger, err := newLogger(o.logFormat, c.stderr)
+	if err != nil {
+		return err
+	}
+	proxies, err := parsePrefixes(o.trustedProxies)
+	if err != nil {
+		return err
+	}
+	alg, err := parseAlg(o.alg)
+	if err != nil {
+		return err
+	}
+
+	st, err := c.openMigrated(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	issuer := o.issuer
+	if issuer == "" {
+		issuer = defaultIssuer(ln.Addr().String())
+	}
+
+	keyring, err := session.LoadKeyring(ctx, st, session.KeyringConfig{
+		Algorithm: alg,
+		Retain:    o.accessTTL + time.Minute,
+		Logger:    logger,
+	})
+	if err != nil {
+		return err
+	}
+	sessions, err := session.New(session.Config{
+		Store:     st,
+		Keyring:   keyring,
+		Issuer:    issuer,
+		Audience:  o.audience,
+		AccessTTL: o.accessTTL,
+		IdleTTL:   o.idleTTL,
+		MaxAge:    o.maxAge,
+		Grace:     o.grace,
+		Logger:    logger,
+	})
+	if err != nil {
+		return err
+	}
+	hasher, err := password.New(password.Config{})
+	if err != nil {
+		return err
+	}
+	throttle, closeThrottle, err := newThrottle(o.redis)
+	if err != nil {
+		return err
+	}
+	defer closeThrottle()
+
+	handler, err := httpapi.New(httpapi.Config{
+		Store:          st,
+		Sessions:       sessions,
+		Keyring:        keyring,
+		Passwords:      hasher,
+		Throttle:       throttle,
+		Issuer:         issuer,
+		Signup:         o.signup,
+		TrustedProxies: proxies,
+		Logger:         logger,
+		Registry:       prometheus.NewRegistry(),
+	})
+	if err != nil {
+		return err
+	}
+
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	go keyring.Run(bg, keyReloadEvery)
+	go sessions.RunHousekeeping(bg, housekeepingEvery)
+
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return bg },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String(), "issuer", issuer, "db", redactDSN(c.db), "version", versionString())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests in flight", "timeout", o.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// defaultIssuer is "http://" + the address the server listens on; an
+// unspecified host (":8080", "0.0.0.0:8080") becomes localhost, which is
+// what a client on the same machine dials.
+func defaultIssuer(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip, err := netip.ParseAddr(host); host == "" || (err == nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func newLogger(format string, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want text or json", format)
+	}
+}
+
+// parsePrefixes reads --trusted-proxies: CIDRs or single addresses,
+// separated by commas or spaces.
+func parsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, item := range list {
+		for _, s := range strings.Fields(strings.ReplaceAll(item, ",", " ")) {
+			if p, err := netip.ParsePrefix(s); err == nil {
+				out = append(out, p.Masked())
+				continue
+			}
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("--trusted-proxies: %q is neither a CIDR nor an address", s)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out, nil
+}
+
+func parseAlg(s string) (token.Algorithm, error) {
+	switch a := token.Algorithm(s); a {
+	case token.ES256, token.EdDSA, token.RS256:
+		return a, nil
+	default:
+		return "", fmt.Errorf("--alg %q: want ES256, EdDSA or RS256", s)
+	}
+}
+
+// newThrottle builds the login throttle: in-process counters, or Redis
+// counters shared by every replica when redisURL is set.
+func newThrottle(redisURL string) (*ratelimit.Throttle, func(), error) {
+	if redisURL == "" {
+		return ratelimit.New(ratelimit.NewMemory(time.Now), ratelimit.Config{}), func() {}, nil
+	}
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--redis: %w", err)
+	}
+	client := redis.NewClient(opt)
+	return ratelimit.New(ratelimit.NewRedis(client, "gatehouse:"), ratelimit.Config{}), func() { client.Close() }, nil
+}
