@@ -1,0 +1,29 @@
+// Package sqlite implements gatehouse.Store on an embedded SQLite database
+// file, with the pure-Go driver modernc.org/sqlite (no cgo), so that
+// `gatehouse serve` needs no setup.
+//
+// Durability: the database runs in WAL mode with synchronous=FULL, so every
+// committed transaction is fsynced to the write-ahead log before the commit
+// returns: nothing acknowledged to a client is lost on a crash or power
+// failure. Foreign keys are on (refresh tokens go with their session).
+//
+// Concurrency: a Store holds two connection pools on the file. Writes go
+// through a pool of one connection whose transactions begin IMMEDIATE
+// (_txlock=immediate), taking SQLite's write lock at BEGIN: writers of one
+// process queue in Go, never deadlock on a read-to-write lock upgrade, and
+// see a state no other writer can change until they commit. Reads go
+// through a read-only pool that WAL lets run beside the writer. Other
+// processes on the same file (the CLI while the server runs) wait for the
+// write lock up to busy_timeout (10 s) instead of failing.
+//
+// Rotation of a refresh token is decided by a conditional UPDATE (WHERE the
+// token is not rotated and its session is active): of any number of
+// concurrent callers, in any number of processes, exactly one matches the
+// row; a partial unique index allows one live token per session.
+//
+// The schema is created by embedded goose migrations (migrations/*.sql).
+// Times are INTEGER microseconds since the Unix epoch, UTC; hashes are
+// BLOBs; scopes one space-joined TEXT column. Unique violations become
+// gatehouse.ErrConflict, missing rows gatehouse.ErrNotFound; every other
+// driver error is wrapped with %w.
+package sqlite

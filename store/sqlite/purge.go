@@ -1,0 +1,43 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// Purge deletes sessions ended (expired, idle-expired or revoked) before
+// sessionCutoff, with their refresh tokens (ON DELETE CASCADE), and feed
+// entries whose ForgetAt is before now, in one write transaction. Callers
+// purging at once, in this process or others, run one after the other;
+// a later one finds less (or nothing) to delete and does not fail.
+func (st *Store) Purge(ctx context.Context, now, sessionCutoff time.Time) (gatehouse.PurgeStats, error) {
+	var stats gatehouse.PurgeStats
+	err := st.write(ctx, func(tx *sql.Tx) error {
+		cutoff := micros(sessionCutoff)
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions
+			WHERE expires_at < ?1 OR idle_expires_at < ?1 OR revoked_at < ?1`, cutoff)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		stats.Sessions = int(n)
+		if res, err = tx.ExecContext(ctx, `DELETE FROM revocations WHERE forget_at < ?`, micros(now)); err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		stats.Revocations = int(n)
+		return nil
+	})
+	if err != nil {
+		return gatehouse.PurgeStats{}, wrap("purge", err)
+	}
+	return stats, nil
+}

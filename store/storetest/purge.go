@@ -1,0 +1,91 @@
+package storetest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+var purgeTests = []test{
+	{"Purge removes expired sessions with their tokens and old feed entries", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		now := at(48 * time.Hour)
+		cutoff := at(30 * time.Hour)
+		// Ended before the cutoff: past ExpiresAt, idle-expired, revoked.
+		createSession(t, s, "expired", "u1", at(0)) // ExpiresAt at(24h)
+		rotate(t, s, "expired/0", "expired/1", at(time.Minute))
+		createSession(t, s, "idle", "u1", at(20*time.Hour)) // IdleExpiresAt at(21h)
+		createSession(t, s, "revoked", "u1", at(25*time.Hour))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "revoked", "logout", at(26*time.Hour), at(27*time.Hour)))
+		// Ended after the cutoff, or not at all: kept.
+		createSession(t, s, "recent", "u1", at(29*time.Hour+30*time.Minute)) // idle-expired at(30h30m)
+		createSession(t, s, "revoked-late", "u1", at(29*time.Hour))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "revoked-late", "logout", at(31*time.Hour), at(now.Sub(Base)+time.Hour)))
+		createSession(t, s, "live", "u1", now.Add(-time.Minute))
+		// Feed: the revocations above, and access tokens.
+		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "forgettable", at(0), now.Add(-time.Microsecond)))
+		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "kept", at(0), now.Add(time.Minute)))
+
+		stats, err := s.Purge(ctx, now, cutoff)
+		must(t, "Purge", err)
+		if stats.Sessions != 3 || stats.Revocations != 2 {
+			t.Errorf("Purge = %+v, want 3 sessions and 2 feed entries (sid:revoked, jti:forgettable)", stats)
+		}
+		for _, id := range []string{"expired", "idle", "revoked"} {
+			_, err := s.Session(ctx, id)
+			wantErr(t, "Session("+id+")", err, gatehouse.ErrNotFound)
+		}
+		for _, tok := range []string{"expired/0", "expired/1", "idle/0", "revoked/0"} {
+			_, err := s.SessionByRefreshHash(ctx, hash(tok))
+			wantErr(t, "SessionByRefreshHash("+tok+")", err, gatehouse.ErrNotFound)
+		}
+		for _, id := range []string{"recent", "revoked-late", "live"} {
+			if _, err := s.Session(ctx, id); err != nil {
+				t.Errorf("Session(%s): %v, want kept", id, err)
+			}
+		}
+		if got, want := values(feed(t, s, at(0))), []string{"sid:revoked-late", "jti:kept"}; !slices.Equal(got, want) {
+			t.Errorf("feed = %q, want %q", got, want)
+		}
+		if ok, err := s.IsRevoked(ctx, "forgettable", ""); err != nil || ok {
+			t.Errorf("IsRevoked(forgettable) = %v, %v; want purged", ok, err)
+		}
+		checkLive(t, s, "live/0", now)
+	}},
+	{"Purge of a store with nothing to purge removes nothing", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		stats, err := s.Purge(ctx, at(0), at(0))
+		must(t, "Purge", err)
+		if stats != (gatehouse.PurgeStats{}) {
+			t.Errorf("Purge of an empty store = %+v", stats)
+		}
+		createSession(t, s, "s1", "u1", at(0))
+		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "j1", at(0), at(time.Hour)))
+		stats, err = s.Purge(ctx, at(time.Minute), at(time.Minute))
+		must(t, "Purge", err)
+		if stats != (gatehouse.PurgeStats{}) {
+			t.Errorf("Purge = %+v, want nothing removed", stats)
+		}
+	}},
+	{"Purge twice removes nothing the second time", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "j1", at(0), at(time.Hour)))
+		stats, err := s.Purge(ctx, at(48*time.Hour), at(48*time.Hour))
+		must(t, "Purge", err)
+		if stats != (gatehouse.PurgeStats{Sessions: 1, Revocations: 1}) {
+			t.Errorf("Purge = %+v, want one of each", stats)
+		}
+		stats, err = s.Purge(ctx, at(48*time.Hour), at(48*time.Hour))
+		must(t, "Purge again", err)
+		if stats != (gatehouse.PurgeStats{}) {
+			t.Errorf("Purge again = %+v, want nothing", stats)
+		}
+	}},
+	{"Ping answers", func(t *testing.T, s gatehouse.Store) {
+		must(t, "Ping", s.Ping(context.Background()))
+	}},
+}

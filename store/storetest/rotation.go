@@ -1,0 +1,224 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// checkUnchanged fails unless the session is as before and tok's would-be
+// successor newTok was not stored.
+func checkUnchanged(t *testing.T, s gatehouse.Store, before *gatehouse.Session, newTok string) {
+	t.Helper()
+	ctx := context.Background()
+	got, err := s.Session(ctx, before.ID)
+	must(t, "Session", err)
+	checkSession(t, got, before)
+	_, err = s.SessionByRefreshHash(ctx, hash(newTok))
+	wantErr(t, "SessionByRefreshHash of the refused successor", err, gatehouse.ErrNotFound)
+}
+
+// checkLive fails unless tok is the live token of its session at now, by
+// rotating it.
+func checkLive(t *testing.T, s gatehouse.Store, tok string, now time.Time) {
+	t.Helper()
+	rotate(t, s, tok, tok+"'", now)
+}
+
+var rotationTests = []test{
+	{"rotating a live token rotates it and slides the session", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		sess, _ := createSession(t, s, "s1", "u1", at(0))
+		now := at(10 * time.Minute)
+		r := rotation("s1/0", "s1/1", now)
+		r.Next.SessionID = "" // filled in by the store
+		res, err := s.RotateRefreshToken(ctx, r)
+		must(t, "RotateRefreshToken", err)
+		if res.Retry || res.SealedSuccessor != nil {
+			t.Errorf("result = %+v, want a rotation without a sealed successor", res)
+		}
+		want := *sess
+		want.LastUsedAt, want.IdleExpiresAt = now, now.Add(idleTTL)
+		checkSession(t, res.Session, &want)
+		got, err := s.Session(ctx, "s1")
+		must(t, "Session", err)
+		checkSession(t, got, &want)
+		got, err = s.SessionByRefreshHash(ctx, hash("s1/1"))
+		must(t, "SessionByRefreshHash of the successor", err)
+		if got.ID != "s1" {
+			t.Errorf("successor belongs to %s, want s1", got.ID)
+		}
+	}},
+	{"the successor rotates in turn", func(t *testing.T, s gatehouse.Store) {
+		createSession(t, s, "s1", "u1", at(0))
+		for i, tok := range []string{"s1/0", "s1/1", "s1/2", "s1/3"} {
+			rotate(t, s, tok, "s1/"+string(rune('1'+i)), at(time.Duration(i+1)*time.Minute))
+		}
+	}},
+	{"rotation slides idle expiry but never past ExpiresAt", func(t *testing.T, s gatehouse.Store) {
+		sess, _ := createSession(t, s, "s1", "u1", at(0))
+		// Keep the session alive with a refresh every 50 minutes until the
+		// idle TTL would take it past its absolute end.
+		tok, now := "s1/0", at(0)
+		for i := 1; ; i++ {
+			now = now.Add(50 * time.Minute)
+			if !now.Before(sess.ExpiresAt) {
+				break
+			}
+			next := "s1/" + strconv.Itoa(i)
+			res := rotate(t, s, tok, next, now)
+			want := now.Add(idleTTL)
+			if want.After(sess.ExpiresAt) {
+				want = sess.ExpiresAt
+			}
+			checkTime(t, "IdleExpiresAt", res.Session.IdleExpiresAt, want)
+			checkTime(t, "ExpiresAt", res.Session.ExpiresAt, sess.ExpiresAt)
+			checkTime(t, "LastUsedAt", res.Session.LastUsedAt, now)
+			tok = next
+		}
+		_, err := s.RotateRefreshToken(context.Background(), rotation(tok, "late", now))
+		wantErr(t, "RotateRefreshToken at ExpiresAt", err, gatehouse.ErrSessionEnded)
+	}},
+	{"a retry within the grace window returns the same successor and writes nothing", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		first := rotate(t, s, "s1/0", "s1/1", at(time.Minute))
+		for _, d := range []time.Duration{0, time.Second, grace - time.Microsecond} {
+			res, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s1/x", at(time.Minute+d)))
+			must(t, "RotateRefreshToken (retry)", err)
+			if !res.Retry || !bytes.Equal(res.SealedSuccessor, []byte("sealed:s1/1")) {
+				t.Errorf("retry after %v: %+v, want Retry with the sealed s1/1", d, res)
+			}
+			checkSession(t, res.Session, first.Session)
+			checkUnchanged(t, s, first.Session, "s1/x")
+		}
+		checkLive(t, s, "s1/1", at(2*time.Minute))
+	}},
+	{"rotating a rotated token after the grace window is reuse", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		first := rotate(t, s, "s1/0", "s1/1", at(time.Minute))
+		for _, d := range []time.Duration{grace, grace + time.Microsecond, time.Hour / 2} {
+			res, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s1/x", at(time.Minute+d)))
+			wantErr(t, "RotateRefreshToken after "+d.String(), err, gatehouse.ErrTokenReused)
+			if res == nil || res.Session == nil {
+				t.Fatalf("ErrTokenReused with result %+v, want its Session filled in", res)
+			}
+			checkSession(t, res.Session, first.Session)
+			if res.Retry {
+				t.Error("reuse reported as a retry")
+			}
+			checkUnchanged(t, s, first.Session, "s1/x")
+		}
+		// The store does not revoke: that is the caller's decision.
+		checkLive(t, s, "s1/1", at(2*time.Minute))
+	}},
+	{"only the most recently rotated token is a retry", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		rotate(t, s, "s1/0", "s1/1", at(time.Minute))
+		rotate(t, s, "s1/1", "s1/2", at(time.Minute+time.Second))
+		now := at(time.Minute + 2*time.Second) // within the grace of both rotations
+		res, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s1/x", now))
+		wantErr(t, "RotateRefreshToken of the older token", err, gatehouse.ErrTokenReused)
+		if res == nil || res.Session == nil || res.Session.ID != "s1" {
+			t.Errorf("ErrTokenReused with result %+v, want session s1", res)
+		}
+		res, err = s.RotateRefreshToken(ctx, rotation("s1/1", "s1/y", now))
+		must(t, "RotateRefreshToken of the latest rotated token", err)
+		if !res.Retry || !bytes.Equal(res.SealedSuccessor, []byte("sealed:s1/2")) {
+			t.Errorf("result = %+v, want Retry with the sealed s1/2", res)
+		}
+	}},
+	{"rotation of a revoked session is ErrSessionEnded", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(time.Minute), at(time.Hour)))
+		before, err := s.Session(ctx, "s1")
+		must(t, "Session", err)
+		_, err = s.RotateRefreshToken(ctx, rotation("s1/0", "s1/1", at(2*time.Minute)))
+		wantErr(t, "RotateRefreshToken", err, gatehouse.ErrSessionEnded)
+		checkUnchanged(t, s, before, "s1/1")
+	}},
+	{"a retry within the grace window of a revoked session is ErrSessionEnded", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		rotate(t, s, "s1/0", "s1/1", at(time.Minute))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(time.Minute+time.Second), at(time.Hour)))
+		res, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s1/x", at(time.Minute+2*time.Second)))
+		wantErr(t, "RotateRefreshToken", err, gatehouse.ErrSessionEnded)
+		if res != nil && (res.Retry || res.SealedSuccessor != nil) {
+			t.Errorf("an ended session handed out its successor: %+v", res)
+		}
+	}},
+	{"idle-expired session cannot rotate", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		sess, _ := createSession(t, s, "s1", "u1", at(0))
+		for _, now := range []time.Time{sess.IdleExpiresAt, sess.IdleExpiresAt.Add(time.Hour)} {
+			_, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s1/1", now))
+			wantErr(t, "RotateRefreshToken at "+now.Sub(sess.IdleExpiresAt).String()+" past idle expiry", err, gatehouse.ErrSessionEnded)
+			checkUnchanged(t, s, sess, "s1/1")
+		}
+		// A microsecond earlier it could.
+		checkLive(t, s, "s1/0", sess.IdleExpiresAt.Add(-time.Microsecond))
+	}},
+	{"session past ExpiresAt cannot rotate", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		sess, first := newSession("s1", "u1", at(0))
+		sess.ExpiresAt = at(30 * time.Minute) // before the idle expiry
+		must(t, "CreateSession", s.CreateSession(ctx, sess, first))
+		_, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s1/1", sess.ExpiresAt))
+		wantErr(t, "RotateRefreshToken", err, gatehouse.ErrSessionEnded)
+		checkUnchanged(t, s, sess, "s1/1")
+	}},
+	{"a retry of an expired session is ErrSessionEnded", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		sess, first := newSession("s1", "u1", at(0))
+		sess.ExpiresAt = at(time.Minute + 5*time.Second)
+		must(t, "CreateSession", s.CreateSession(ctx, sess, first))
+		rotate(t, s, "s1/0", "s1/1", at(time.Minute))
+		res, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s1/x", at(time.Minute+5*time.Second)))
+		wantErr(t, "RotateRefreshToken", err, gatehouse.ErrSessionEnded)
+		if res != nil && (res.Retry || res.SealedSuccessor != nil) {
+			t.Errorf("an ended session handed out its successor: %+v", res)
+		}
+	}},
+	{"rotating an unknown token is ErrNotFound", func(t *testing.T, s gatehouse.Store) {
+		createSession(t, s, "s1", "u1", at(0))
+		_, err := s.RotateRefreshToken(context.Background(), rotation("unknown", "s1/1", at(time.Minute)))
+		wantErr(t, "RotateRefreshToken", err, gatehouse.ErrNotFound)
+		_, err = s.SessionByRefreshHash(context.Background(), hash("s1/1"))
+		wantErr(t, "SessionByRefreshHash of the refused successor", err, gatehouse.ErrNotFound)
+	}},
+	{"rotation to a hash that exists is ErrConflict and changes nothing", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		sess, _ := createSession(t, s, "s1", "u1", at(0))
+		createSession(t, s, "s2", "u1", at(0))
+		_, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s2/0", at(time.Minute)))
+		wantErr(t, "RotateRefreshToken", err, gatehouse.ErrConflict)
+		got, err := s.Session(ctx, "s1")
+		must(t, "Session", err)
+		checkSession(t, got, sess)
+		got, err = s.SessionByRefreshHash(ctx, hash("s2/0"))
+		must(t, "SessionByRefreshHash", err)
+		if got.ID != "s2" {
+			t.Errorf("s2/0 now belongs to %s", got.ID)
+		}
+		// The old token is still live.
+		checkLive(t, s, "s1/0", at(2*time.Minute))
+	}},
+	{"rotation leaves other sessions alone", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		other, _ := createSession(t, s, "s2", "u1", at(0))
+		rotate(t, s, "s1/0", "s1/1", at(time.Minute))
+		got, err := s.Session(ctx, "s2")
+		must(t, "Session", err)
+		checkSession(t, got, other)
+		checkLive(t, s, "s2/0", at(2*time.Minute))
+	}},
+}
