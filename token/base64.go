@@ -1,30 +1,30 @@
 package token
 
-import "encoding/base64"
+import (
+	"bytes"
+	"encoding/base64"
+)
+
+// segmentEncoding decodes JWS segments: base64url without padding, and
+// with zero trailing bits, so that every byte string has exactly one
+// encoding (RFC 7515 §2). It refuses '=' and characters outside the URL
+// alphabet, but skips line breaks, which decodeSegment refuses first.
+var segmentEncoding = base64.RawURLEncoding.Strict()
 
 // decodeSegment decodes one JWS segment, which must be canonical unpadded
-// base64url (RFC 7515 §2): only the 64 characters of the URL alphabet, no
-// padding, no line breaks (which encoding/base64 would skip), and zero
-// trailing bits, so that every byte string has exactly one encoding.
+// base64url: only the 64 characters of the URL alphabet, no padding, no
+// line breaks, zero trailing bits.
 func decodeSegment(s string) ([]byte, bool) {
-	if !canonicalAlphabet(s) {
-		return nil, false
-	}
-	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
-	return b, err == nil
+	dst := make([]byte, segmentEncoding.DecodedLen(len(s)))
+	return appendSegment(dst[:0], []byte(s))
 }
 
-// canonicalAlphabet reports whether s holds only base64url characters and
-// has a length that some byte string encodes to.
-func canonicalAlphabet(s string) bool {
-	if len(s)%4 == 1 {
-		return false
+// appendSegment appends the decoded segment seg to dst.
+func appendSegment(dst, seg []byte) ([]byte, bool) {
+	if bytes.IndexByte(seg, '\n') >= 0 || bytes.IndexByte(seg, '\r') >= 0 {
+		return nil, false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+	n := len(dst)
+	out, err := segmentEncoding.AppendDecode(dst, seg)
+	return out[n:], err == nil
 }

@@ -16,29 +16,35 @@ const maxNumericDate = 253402300799
 // checks types, not values: ErrClaims for a reserved claim of the wrong
 // type or a missing sub, jti, client_id, exp or iat. iss and aud are
 // checked by the verifier.
-func decodeClaims(ms []jsonMember, kid string) (*gatehouse.Claims, error) {
+//
+// ms are the members of src; strings in the claims share src's memory.
+func decodeClaims(ms []jsonMember, src, kid string) (*gatehouse.Claims, error) {
 	c := &gatehouse.Claims{KeyID: kid}
 	var hasExp, hasIat, hasAud bool
 	for i := range ms {
 		m := &ms[i]
 		ok := true
-		switch name := m.key(); name {
+		name := m.name
+		if m.escaped {
+			name = []byte(m.key()) // rare: a name written with escapes
+		}
+		switch string(name) {
 		case "iss":
-			c.Issuer, ok = jsonString(m.value)
+			c.Issuer, ok = m.stringIn(src)
 		case "sub":
-			c.Subject, ok = jsonString(m.value)
+			c.Subject, ok = m.stringIn(src)
 		case "jti":
-			c.ID, ok = jsonString(m.value)
+			c.ID, ok = m.stringIn(src)
 		case "client_id":
-			c.ClientID, ok = jsonString(m.value)
+			c.ClientID, ok = m.stringIn(src)
 		case "sid":
-			c.SessionID, ok = jsonString(m.value)
+			c.SessionID, ok = m.stringIn(src)
 		case "aud":
-			c.Audience, ok = audience(m.value)
+			c.Audience, ok = audience(m, src)
 			hasAud = true
 		case "scope":
 			var s string
-			if s, ok = jsonString(m.value); ok {
+			if s, ok = m.stringIn(src); ok {
 				var err error
 				c.Scopes, err = gatehouse.ParseScope(s)
 				ok = err == nil
@@ -57,7 +63,7 @@ func decodeClaims(ms []jsonMember, kid string) (*gatehouse.Claims, error) {
 			if c.Extra == nil {
 				c.Extra = make(map[string]json.RawMessage)
 			}
-			c.Extra[name] = json.RawMessage(m.value)
+			c.Extra[string(name)] = json.RawMessage(m.value)
 		}
 		if !ok {
 			return nil, wrap(ErrClaims, "a reserved claim has the wrong type")
@@ -75,10 +81,11 @@ func decodeClaims(ms []jsonMember, kid string) (*gatehouse.Claims, error) {
 }
 
 // audience reads aud: a string, or an array of strings.
-func audience(raw []byte) ([]string, bool) {
-	if s, ok := jsonString(raw); ok {
+func audience(m *jsonMember, src string) ([]string, bool) {
+	if s, ok := m.stringIn(src); ok {
 		return []string{s}, true
 	}
+	raw := m.value
 	var buf [4][]byte
 	elems, err := arrayElements(raw, buf[:0])
 	if err != nil {

@@ -31,6 +31,7 @@ type jsonMember struct {
 	name    []byte
 	escaped bool // name holds a backslash escape
 	value   []byte
+	at      int // offset of value in the parsed data
 }
 
 // key returns the member name, unescaped.
@@ -117,6 +118,17 @@ func jsonString(raw []byte) (string, bool) {
 	return s, err == nil
 }
 
+// stringIn is jsonString for a member of an object parsed from src's
+// bytes: a string without escapes is a substring of src, not a copy, so
+// that decoding a token's claims costs one string allocation.
+func (m *jsonMember) stringIn(src string) (string, bool) {
+	v := m.value
+	if len(v) < 2 || v[0] != '"' || bytes.IndexByte(v, '\\') >= 0 {
+		return jsonString(v)
+	}
+	return src[m.at+1 : m.at+len(v)-1], true
+}
+
 // unquote unescapes the validated contents of a JSON string.
 func unquote(inner []byte) (string, error) {
 	q := make([]byte, 0, len(inner)+2)
@@ -183,7 +195,7 @@ func (s *scanner) object(dst []jsonMember, depth int) ([]jsonMember, error) {
 		if err := s.value(depth + 1); err != nil {
 			return nil, err
 		}
-		m.value = s.data[start:s.pos:s.pos]
+		m.value, m.at = s.data[start:s.pos:s.pos], start
 		dst = append(dst, m)
 		s.ws()
 		switch s.next() {

@@ -4,11 +4,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // Key is one key pinned to exactly one algorithm. Its private part is
@@ -25,7 +28,8 @@ type Key struct {
 	edPriv ed25519.PrivateKey
 	rs     *rsa.PublicKey
 	rsPriv *rsa.PrivateKey
-	secret []byte // HS256
+	secret []byte     // HS256
+	macs   *sync.Pool // of HMAC-SHA-256 states keyed with secret, reused across verifications
 }
 
 // GenerateKey returns a new random signing key for alg: a P-256 key for
@@ -119,6 +123,7 @@ func NewKey(alg Algorithm, k any) (*Key, error) {
 			return nil, fmt.Errorf("token: HS256 secret must be %d to %d bytes, not %d", minHMACBytes, maxHMACBytes, len(b))
 		}
 		key.secret = slices.Clone(b)
+		key.macs = &sync.Pool{New: func() any { return hmac.New(sha256.New, key.secret) }}
 	default:
 		return nil, fmt.Errorf("token: unsupported algorithm %q", alg)
 	}

@@ -10,6 +10,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
+	"hash"
 
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -72,7 +73,9 @@ func (k *Key) verify(input, sig []byte) bool {
 		if len(sig) != sha256.Size {
 			return false
 		}
-		m := hmac.New(sha256.New, k.secret)
+		m := k.macs.Get().(hash.Hash)
+		defer k.macs.Put(m)
+		m.Reset()
 		m.Write(input)
 		var sum [sha256.Size]byte
 		return hmac.Equal(m.Sum(sum[:0]), sig)

@@ -1,10 +1,10 @@
 package token
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -79,25 +79,29 @@ func (v *Verifier) Keys() *KeySet { return v.keys.Load() }
 // Verify returns the claims of tok, with KeyID and Extra filled in, if tok
 // is a valid access token. Every failure is ErrInvalid and one of the finer
 // sentinels, decided in this order: ErrTooLarge; ErrMalformed (not three
-// segments of canonical base64url, header or payload not a strict JSON
-// object); ErrHeader or ErrType (header members); ErrUnknownKey (kid not in
-// the set); ErrHeader (alg is not the key's); ErrSignature; ErrClaims,
-// ErrIssuer, ErrAudience; ErrExpired; ErrNotYetValid. The payload is not
-// decoded before its signature has verified.
+// segments, header or signature not canonical base64url, header not a
+// strict JSON object); ErrHeader or ErrType (header members); ErrUnknownKey
+// (kid not in the set); ErrHeader (alg is not the key's); ErrSignature;
+// ErrMalformed (payload not canonical base64url or not a strict JSON
+// object); ErrClaims, ErrIssuer, ErrAudience; ErrExpired; ErrNotYetValid.
+// The payload is not decoded before its signature has verified.
 func (v *Verifier) Verify(tok string) (*gatehouse.Claims, error) {
 	if len(tok) > v.opts.MaxSize {
 		return nil, ErrTooLarge
 	}
-	h, rest, ok1 := strings.Cut(tok, ".")
-	p, s, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.IndexByte(s, '.') >= 0 {
+	// One copy of the token, one buffer for the decoded segments.
+	tb := []byte(tok)
+	h, rest, ok1 := bytes.Cut(tb, []byte{'.'})
+	p, s, ok2 := bytes.Cut(rest, []byte{'.'})
+	if !ok1 || !ok2 || bytes.IndexByte(s, '.') >= 0 {
 		return nil, wrap(ErrMalformed, "not three segments")
 	}
-	hb, ok := decodeSegment(h)
-	if !ok || !canonicalAlphabet(p) {
-		return nil, wrap(ErrMalformed, "segment is not canonical base64url")
+	buf := make([]byte, 0, segmentEncoding.DecodedLen(len(h))+segmentEncoding.DecodedLen(len(p))+segmentEncoding.DecodedLen(len(s)))
+	hb, ok := appendSegment(buf, h)
+	if !ok {
+		return nil, wrap(ErrMalformed, "header is not canonical base64url")
 	}
-	sig, ok := decodeSegment(s)
+	sig, ok := appendSegment(hb[len(hb):], s)
 	if !ok {
 		return nil, wrap(ErrMalformed, "signature is not canonical base64url")
 	}
@@ -112,19 +116,19 @@ func (v *Verifier) Verify(tok string) (*gatehouse.Claims, error) {
 	if hdr.alg != string(key.Algorithm()) {
 		return nil, wrap(ErrHeader, "alg is not the key's algorithm")
 	}
-	if !key.verify([]byte(tok[:len(h)+1+len(p)]), sig) {
+	if !key.verify(tb[:len(h)+1+len(p)], sig) {
 		return nil, ErrSignature
 	}
-	pb, ok := decodeSegment(p)
+	pb, ok := appendSegment(sig[len(sig):], p)
 	if !ok {
 		return nil, wrap(ErrMalformed, "payload is not canonical base64url")
 	}
-	var buf [16]jsonMember
-	ms, err := parseObject(pb, buf[:0])
+	var members [16]jsonMember
+	ms, err := parseObject(pb, members[:0])
 	if err != nil {
 		return nil, wrap(ErrMalformed, "payload is not a strict JSON object")
 	}
-	c, err := decodeClaims(ms, hdr.kid)
+	c, err := decodeClaims(ms, string(pb), hdr.kid)
 	if err != nil {
 		return nil, err
 	}
