@@ -1,3 +1,283 @@
 package storetest
 
-var concurrencyTests = []test{}
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// Sizes of the races.
+const (
+	racers = 50 // goroutines per race
+	rounds = 20 // races of the rotation test
+)
+
+// race runs fn(i) for i in [0, n) in n goroutines released at once, and
+// waits for them.
+func race(n int, fn func(i int)) {
+	var start, done sync.WaitGroup
+	start.Add(1)
+	done.Add(n)
+	for i := range n {
+		go func() {
+			defer done.Done()
+			start.Wait()
+			fn(i)
+		}()
+	}
+	start.Done()
+	done.Wait()
+}
+
+var concurrencyTests = []test{
+	{"concurrent rotations of one token yield one successor, every round", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		for round := range rounds {
+			sid := fmt.Sprintf("s%d", round)
+			now := at(time.Duration(round) * time.Minute)
+			createSession(t, s, sid, "u1", now)
+			type outcome struct {
+				res *gatehouse.RotationResult
+				err error
+			}
+			out := make([]outcome, racers)
+			race(racers, func(i int) {
+				res, err := s.RotateRefreshToken(ctx, rotation(sid+"/0", fmt.Sprintf("%s/1-%d", sid, i), now))
+				out[i] = outcome{res, err}
+			})
+			winner := -1
+			for i, o := range out {
+				if o.err != nil {
+					t.Fatalf("round %d: racer %d: %v", round, i, o.err)
+				}
+				if o.res.Session == nil || o.res.Session.ID != sid {
+					t.Fatalf("round %d: racer %d: session %+v, want %s", round, i, o.res.Session, sid)
+				}
+				if !o.res.Retry {
+					if winner >= 0 {
+						t.Fatalf("round %d: racers %d and %d both rotated", round, winner, i)
+					}
+					winner = i
+				}
+			}
+			if winner < 0 {
+				t.Fatalf("round %d: nobody rotated", round)
+			}
+			successor := fmt.Sprintf("%s/1-%d", sid, winner)
+			for i, o := range out {
+				if i != winner && !bytes.Equal(o.res.SealedSuccessor, []byte("sealed:"+successor)) {
+					t.Fatalf("round %d: racer %d got successor %q, want the winner's %q", round, i, o.res.SealedSuccessor, successor)
+				}
+			}
+			// One lineage: of the 50 proposed successors only the winner's
+			// was stored, and it is live.
+			for i := range racers {
+				_, err := s.SessionByRefreshHash(ctx, hash(fmt.Sprintf("%s/1-%d", sid, i)))
+				if i == winner && err != nil {
+					t.Fatalf("round %d: the winner's successor: %v", round, err)
+				}
+				if i != winner && !errors.Is(err, gatehouse.ErrNotFound) {
+					t.Fatalf("round %d: racer %d's successor was stored (err %v): two lineages", round, i, err)
+				}
+			}
+			checkLive(t, s, successor, now.Add(time.Second))
+		}
+	}},
+	{"after the race a retry within the grace window returns the successor and a replay after it is reuse", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		sealed := make([][]byte, racers)
+		errs := make([]error, racers)
+		race(racers, func(i int) {
+			var res *gatehouse.RotationResult
+			res, errs[i] = s.RotateRefreshToken(ctx, rotation("s1/0", fmt.Sprintf("s1/1-%d", i), at(time.Minute)))
+			switch {
+			case errs[i] != nil:
+			case res.Retry:
+				sealed[i] = res.SealedSuccessor
+			default: // the winner: its own successor
+				sealed[i] = []byte(fmt.Sprintf("sealed:s1/1-%d", i))
+			}
+		})
+		for i := range sealed {
+			must(t, fmt.Sprintf("racer %d", i), errs[i])
+			if !bytes.Equal(sealed[i], sealed[0]) {
+				t.Fatalf("racers got different successors: %q and %q", sealed[0], sealed[i])
+			}
+		}
+		res, err := s.RotateRefreshToken(ctx, rotation("s1/0", "s1/late", at(time.Minute+grace-time.Second)))
+		must(t, "retry within the grace window", err)
+		if !res.Retry || !bytes.Equal(res.SealedSuccessor, sealed[0]) {
+			t.Errorf("retry = %+v, want the successor %q", res, sealed[0])
+		}
+		// A replay after the window, by many at once: all see reuse.
+		race(racers, func(i int) {
+			_, errs[i] = s.RotateRefreshToken(ctx, rotation("s1/0", fmt.Sprintf("s1/replay-%d", i), at(time.Minute+grace)))
+		})
+		for i, err := range errs {
+			wantErr(t, fmt.Sprintf("replay %d", i), err, gatehouse.ErrTokenReused)
+		}
+	}},
+	{"concurrent rotations of different sessions all rotate", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		for i := range racers {
+			createSession(t, s, fmt.Sprintf("s%d", i), "u1", at(0))
+		}
+		errs := make([]error, racers)
+		race(racers, func(i int) {
+			var res *gatehouse.RotationResult
+			res, errs[i] = s.RotateRefreshToken(ctx, rotation(fmt.Sprintf("s%d/0", i), fmt.Sprintf("s%d/1", i), at(time.Minute)))
+			if errs[i] == nil && res.Retry {
+				errs[i] = errors.New("a retry, want a rotation")
+			}
+		})
+		for i, err := range errs {
+			must(t, fmt.Sprintf("rotation of s%d", i), err)
+		}
+	}},
+	{"concurrent rotation and revocation leave no usable successor", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		for round := range rounds {
+			sid := fmt.Sprintf("s%d", round)
+			createSession(t, s, sid, "u1", at(0))
+			var rotateErr, revokeErr error
+			race(2, func(i int) {
+				if i == 0 {
+					_, rotateErr = s.RotateRefreshToken(ctx, rotation(sid+"/0", sid+"/1", at(time.Minute)))
+				} else {
+					revokeErr = s.RevokeSession(ctx, sid, "logout", at(time.Minute), at(time.Hour))
+				}
+			})
+			must(t, "RevokeSession", revokeErr)
+			if rotateErr != nil && !errors.Is(rotateErr, gatehouse.ErrSessionEnded) {
+				t.Fatalf("round %d: rotation racing revocation: %v, want success or ErrSessionEnded", round, rotateErr)
+			}
+			for _, tok := range []string{sid + "/0", sid + "/1"} {
+				_, err := s.RotateRefreshToken(ctx, rotation(tok, tok+"'", at(time.Minute+time.Second)))
+				if !errors.Is(err, gatehouse.ErrSessionEnded) && !errors.Is(err, gatehouse.ErrNotFound) {
+					t.Fatalf("round %d: rotating %s after revocation: %v, want ErrSessionEnded or ErrNotFound", round, tok, err)
+				}
+			}
+		}
+	}},
+	{"concurrent CreateUser with one username: exactly one wins", func(t *testing.T, s gatehouse.Store) {
+		errs := make([]error, racers)
+		race(racers, func(i int) {
+			errs[i] = s.CreateUser(context.Background(), newUser(fmt.Sprintf("u%d", i), "alice"))
+		})
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, gatehouse.ErrConflict):
+				t.Errorf("racer %d: %v, want nil or ErrConflict", i, err)
+			}
+		}
+		us, err := s.ListUsers(context.Background())
+		must(t, "ListUsers", err)
+		if won != 1 || len(us) != 1 {
+			t.Errorf("%d racers won, %d users stored; want 1 and 1", won, len(us))
+		}
+	}},
+	{"concurrent InitSigningKeys store one pair", func(t *testing.T, s gatehouse.Store) {
+		stored := make([]bool, racers)
+		errs := make([]error, racers)
+		race(racers, func(i int) {
+			stored[i], errs[i] = s.InitSigningKeys(context.Background(),
+				newKey(fmt.Sprintf("a%d", i), gatehouse.KeyActive, at(0)), newKey(fmt.Sprintf("n%d", i), gatehouse.KeyNext, at(time.Second)))
+		})
+		winner := -1
+		for i := range racers {
+			must(t, fmt.Sprintf("InitSigningKeys %d", i), errs[i])
+			if stored[i] {
+				if winner >= 0 {
+					t.Fatalf("racers %d and %d both stored their pair", winner, i)
+				}
+				winner = i
+			}
+		}
+		if winner < 0 {
+			t.Fatal("no racer stored a pair")
+		}
+		want := []string{fmt.Sprintf("n%d:next", winner), fmt.Sprintf("a%d:active", winner)}
+		if got := keyStates(t, s); !equal(got, want) {
+			t.Errorf("keys = %q, want %q", got, want)
+		}
+	}},
+	{"concurrent RotateSigningKeys leave exactly one active key", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		_, err := s.InitSigningKeys(ctx, newKey("a", gatehouse.KeyActive, at(0)), newKey("n", gatehouse.KeyNext, at(0)))
+		must(t, "InitSigningKeys", err)
+		const n = 10
+		errs := make([]error, n)
+		race(n, func(i int) {
+			errs[i] = s.RotateSigningKeys(ctx, newKey(fmt.Sprintf("k%d", i), gatehouse.KeyNext, at(time.Hour)), at(time.Hour))
+		})
+		for i, err := range errs {
+			must(t, fmt.Sprintf("RotateSigningKeys %d", i), err)
+		}
+		ks, err := s.SigningKeys(ctx)
+		must(t, "SigningKeys", err)
+		count := map[gatehouse.KeyState]int{}
+		for _, k := range ks {
+			count[k.State]++
+		}
+		if count[gatehouse.KeyActive] != 1 || count[gatehouse.KeyNext] != 1 || count[gatehouse.KeyRetired] != n {
+			t.Errorf("after %d rotations: %v, want 1 active, 1 next, %d retired", n, count, n)
+		}
+	}},
+	{"concurrent Purge calls do not fail and purge everything once", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		const sessions, entries = 40, 40
+		for i := range sessions {
+			createSession(t, s, fmt.Sprintf("s%d", i), "u1", at(0))
+		}
+		for i := range entries {
+			must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, fmt.Sprintf("j%d", i), at(0), at(time.Minute)))
+		}
+		const n = 10
+		stats := make([]gatehouse.PurgeStats, n)
+		errs := make([]error, n)
+		race(n, func(i int) { stats[i], errs[i] = s.Purge(ctx, at(48*time.Hour), at(48*time.Hour)) })
+		var total gatehouse.PurgeStats
+		for i := range n {
+			must(t, fmt.Sprintf("Purge %d", i), errs[i])
+			total.Sessions += stats[i].Sessions
+			total.Revocations += stats[i].Revocations
+		}
+		if total != (gatehouse.PurgeStats{Sessions: sessions, Revocations: entries}) {
+			t.Errorf("purges removed %+v in all, want %d sessions and %d entries", total, sessions, entries)
+		}
+		ss, err := s.ListSessions(ctx, "u1", at(0))
+		must(t, "ListSessions", err)
+		if len(ss) != 0 {
+			t.Errorf("%d sessions left", len(ss))
+		}
+	}},
+	{"concurrent revocations get distinct cursors, in feed order", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		errs := make([]error, racers)
+		race(racers, func(i int) {
+			errs[i] = s.RevokeAccessToken(ctx, fmt.Sprintf("j%d", i), at(0), at(time.Hour))
+		})
+		for i, err := range errs {
+			must(t, fmt.Sprintf("RevokeAccessToken %d", i), err)
+		}
+		rs := feed(t, s, at(0))
+		if len(rs) != racers {
+			t.Fatalf("feed has %d entries, want %d", len(rs), racers)
+		}
+		for i := 1; i < len(rs); i++ {
+			if rs[i].Cursor <= rs[i-1].Cursor {
+				t.Fatalf("cursors not increasing at %d: %d after %d", i, rs[i].Cursor, rs[i-1].Cursor)
+			}
+		}
+	}},
+}
