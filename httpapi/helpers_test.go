@@ -1,0 +1,288 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/httpapi"
+	"github.com/gatehouse/gatehouse/password"
+	"github.com/gatehouse/gatehouse/ratelimit"
+	"github.com/gatehouse/gatehouse/session"
+	"github.com/gatehouse/gatehouse/store/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const issuer = "https://auth.example.test"
+
+// clock is a settable clock shared by every component of a fixture.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	t        *testing.T
+	ctx      context.Context
+	store    *sqlite.Store
+	clock    *clock
+	keys     *session.Keyring
+	sessions *session.Manager
+	hasher   *password.Hasher
+	handler  http.Handler
+	registry *prometheus.Registry
+	logs     *syncBuffer
+}
+
+type fixtureOpt func(*httpapi.Config)
+
+func newFixture(t *testing.T, opts ...fixtureOpt) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	keys, err := session.LoadKeyring(ctx, st, session.KeyringConfig{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := session.New(session.Config{
+		Store: st, Keyring: keys, Issuer: issuer,
+		AccessTTL: 15 * time.Minute, IdleTTL: time.Hour, MaxAge: 3 * time.Hour, Grace: 10 * time.Second,
+		Now: clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := password.New(password.Config{Memory: 64, Time: 1, AllowWeak: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	logs := &syncBuffer{}
+	cfg := httpapi.Config{
+		Store: st, Sessions: m, Keyring: keys, Passwords: h,
+		Throttle:       ratelimit.New(ratelimit.NewMemory(clk.Now), ratelimit.Config{Now: clk.Now}),
+		Issuer:         issuer,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
+		Now:            clk.Now,
+		Registry:       reg,
+		Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	handler, err := httpapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return &fixture{t: t, ctx: ctx, store: st, clock: clk, keys: keys, sessions: m, hasher: h, handler: handler, registry: reg, logs: logs}
+}
+
+// syncBuffer collects the server's log for assertions.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// addUser creates a user with a password and scopes.
+func (f *fixture) addUser(name, pw string, scopes ...string) *gatehouse.User {
+	f.t.Helper()
+	hash, err := f.hasher.Hash(f.ctx, pw)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	canon, err := httpapi.CanonicalUsername(name)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	now := f.clock.Now()
+	u := &gatehouse.User{ID: session.NewID(), Username: canon, PasswordHash: hash, Scopes: scopes,
+		CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
+	if err := f.store.CreateUser(f.ctx, u); err != nil {
+		f.t.Fatal(err)
+	}
+	return u
+}
+
+// addClient registers a client; an empty secret makes it public.
+func (f *fixture) addClient(id, secret string) {
+	f.t.Helper()
+	c := &gatehouse.Client{ID: id, Name: id, Public: secret == "", CreatedAt: f.clock.Now()}
+	if secret != "" {
+		h, err := f.hasher.Hash(f.ctx, secret)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		c.SecretHash = h
+	}
+	if err := f.store.CreateClient(f.ctx, c); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// req is a request to the fixture's handler.
+type req struct {
+	method, target string
+	body           string
+	contentType    string
+	header         http.Header
+	remote         string
+}
+
+func form(kv ...string) string {
+	v := url.Values{}
+	for i := 0; i < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return v.Encode()
+}
+
+func (f *fixture) do(r req) *httptest.ResponseRecorder {
+	f.t.Helper()
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	hr := httptest.NewRequest(r.method, r.target, body)
+	if r.contentType != "" {
+		hr.Header.Set("Content-Type", r.contentType)
+	} else if r.body != "" {
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, vs := range r.header {
+		for _, v := range vs {
+			hr.Header.Add(k, v)
+		}
+	}
+	if r.remote != "" {
+		hr.RemoteAddr = r.remote
+	}
+	w := httptest.NewRecorder()
+	f.handler.ServeHTTP(w, hr)
+	return w
+}
+
+func (f *fixture) postForm(target, body string) *httptest.ResponseRecorder {
+	f.t.Helper()
+	return f.do(req{method: "POST", target: target, body: body})
+}
+
+func (f *fixture) bearer(method, target, tok string) *httptest.ResponseRecorder {
+	f.t.Helper()
+	return f.do(req{method: method, target: target, header: http.Header{"Authorization": {"Bearer " + tok}}})
+}
+
+type tokens struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+	Scope        string `json:"scope"`
+}
+
+// login logs in with the password grant and returns the tokens.
+func (f *fixture) login(user, pw string, extra ...string) tokens {
+	f.t.Helper()
+	w := f.postForm("/token", form(append([]string{"grant_type", "password", "username", user, "password", pw}, extra...)...))
+	if w.Code != http.StatusOK {
+		f.t.Fatalf("login: %d %s", w.Code, w.Body)
+	}
+	var tk tokens
+	decode(f.t, w, &tk)
+	return tk
+}
+
+// refresh uses a refresh token and returns the answer.
+func (f *fixture) refresh(rt string) *httptest.ResponseRecorder {
+	f.t.Helper()
+	return f.postForm("/token", form("grant_type", "refresh_token", "refresh_token", rt))
+}
+
+func decode(t *testing.T, w *httptest.ResponseRecorder, v any) {
+	t.Helper()
+	if err := json.Unmarshal(w.Body.Bytes(), v); err != nil {
+		t.Fatalf("body %q: %v", w.Body, err)
+	}
+}
+
+// oauthErr returns the error member of an RFC 6749 §5.2 body.
+func oauthErr(t *testing.T, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	var e struct {
+		Error string `json:"error"`
+	}
+	decode(t, w, &e)
+	return e.Error
+}
+
+func basic(id, secret string) http.Header {
+	return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))}}
+}
+
+// checkNoStore asserts the headers of every answer that concerns tokens.
+func checkNoStore(t *testing.T, w *httptest.ResponseRecorder) {
+	t.Helper()
+	if got := w.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", got)
+	}
+	if got := w.Header().Get("Pragma"); got != "no-cache" {
+		t.Errorf("Pragma = %q, want no-cache", got)
+	}
+}
+
+func (f *fixture) userCount() int {
+	f.t.Helper()
+	us, err := f.store.ListUsers(f.ctx)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return len(us)
+}
+
+func (f *fixture) sessionCount(userID string) int {
+	f.t.Helper()
+	ss, err := f.sessions.Sessions(f.ctx, userID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return len(ss)
+}
