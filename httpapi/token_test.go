@@ -342,4 +342,15 @@ func TestLoginsAreAuditedWithoutSecrets(t *testing.T) {
 	if kinds[gatehouse.EventLoginOK] != 1 || kinds[gatehouse.EventLoginFailed] != 2 {
 		t.Errorf("events %v", kinds)
 	}
+	f.refresh(tk.RefreshToken)
+	f.postForm("/revoke", form("token", tk.AccessToken))
+	logs := f.logs.String()
+	if !strings.Contains(logs, gatehouse.EventLoginFailed) {
+		t.Error("the structured log has no login.failed record")
+	}
+	for _, secret := range []string{alicePW, "guess-guess", "other secret", tk.AccessToken, tk.RefreshToken} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the server log contains %.12q…", secret)
+		}
+	}
 }
