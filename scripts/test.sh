@@ -4,6 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+install_tools() {
+	# The README quickstart test runs the documented curl and jq commands.
+	local missing=()
+	for tool in curl jq; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "installing ${missing[*]}"
+		apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+}
+
 start_services() {
 	if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
 		echo "starting PostgreSQL"
@@ -19,5 +29,6 @@ start_services() {
 	fi
 }
 
+install_tools
 start_services
 go test -race -count=1 "$@" ./...
