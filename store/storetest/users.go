@@ -69,7 +69,7 @@ var userTests = []test{
 	{"UserByUsername is exact (no case folding in the store)", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
 		must(t, "CreateUser", s.CreateUser(ctx, newUser("u1", "alice")))
-		for _, name := range []string{"Alice", "ALICE", "alice ", " alice", "alic", "alice\x00", ""} {
+		for _, name := range []string{"Alice", "ALICE", "alice ", " alice", "alic", ""} {
 			_, err := s.UserByUsername(ctx, name)
 			wantErr(t, "UserByUsername("+name+")", err, gatehouse.ErrNotFound)
 		}
