@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -31,6 +32,8 @@ type KeyringConfig struct {
 type Keyring struct {
 	store gatehouse.KeyStore
 	cfg   KeyringConfig
+
+	lastReload atomic.Int64 // unix nanoseconds of the last reload forced by an unknown kid
 
 	mu        sync.RWMutex
 	signer    *token.Signer
@@ -211,4 +214,24 @@ func (k *Keyring) Run(ctx context.Context, every time.Duration) {
 			}
 		}
 	}
+}
+
+// unknownKidReloadEvery bounds how often a token with an unknown kid makes
+// the keyring read the store again, so garbage kids cannot turn into a
+// query per request.
+const unknownKidReloadEvery = time.Second
+
+// reloadSoon reloads the keys unless a forced reload happened within
+// unknownKidReloadEvery; it reports whether it reloaded.
+func (k *Keyring) reloadSoon(ctx context.Context) bool {
+	now := k.cfg.Now().UnixNano()
+	last := k.lastReload.Load()
+	if now-last < int64(unknownKidReloadEvery) || !k.lastReload.CompareAndSwap(last, now) {
+		return false
+	}
+	if err := k.Reload(ctx); err != nil {
+		k.cfg.Logger.Error("reload signing keys after an unknown kid", "err", err)
+		return false
+	}
+	return true
 }

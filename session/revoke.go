@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/token"
 )
 
 // Authenticate verifies an access token for the server's own endpoints and
@@ -16,6 +17,10 @@ import (
 // Errors: ErrInvalidToken (wrapping the cause), or a wrapped store error.
 func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*gatehouse.Claims, error) {
 	c, err := m.verifier.Verify(accessToken)
+	if errors.Is(err, token.ErrUnknownKey) && m.keys.reloadSoon(ctx) {
+		// Another process may have rotated the keys since the last reload.
+		c, err = m.verifier.Verify(accessToken)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}

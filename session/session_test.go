@@ -433,6 +433,34 @@ func TestKeyRotationIsSeenByEveryKeyring(t *testing.T) {
 	}
 }
 
+func TestATokenOfAKeyRotatedElsewhereIsAcceptedAtOnce(t *testing.T) {
+	f := newFixture(t)
+	other, err := session.LoadKeyring(f.ctx, f.store, session.KeyringConfig{Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	om, err := session.New(session.Config{Store: f.store, Keyring: other, Issuer: issuer, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rotate twice on the other replica: its active key is one f has never seen.
+	for range 2 {
+		if err := other.Rotate(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := om.Login(f.ctx, session.Login{User: f.user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.keys.KeySet().Key(other.Signer().Key().ID()); ok {
+		t.Fatal("test setup: f already knows the new key")
+	}
+	if !f.authenticates(g.AccessToken) {
+		t.Fatal("a token signed by a key rotated on another replica was refused")
+	}
+}
+
 func TestNewRejectsALongGrace(t *testing.T) {
 	f := newFixture(t)
 	_, err := session.New(session.Config{Store: f.store, Keyring: f.keys, Issuer: issuer, Grace: 2 * time.Minute})
