@@ -165,3 +165,35 @@ func TestClosedStoreFailsPing(t *testing.T) {
 		t.Errorf("Ping of a closed store = %v, want an error", err)
 	}
 }
+
+// The CLI's `gatehouse migrate` and a starting server may migrate a new
+// file at once.
+func TestConcurrentMigrateOfANewFile(t *testing.T) {
+	for round := range 5 {
+		path := filepath.Join(t.TempDir(), "g.db")
+		const n = 4
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				s, err := sqlite.Open(context.Background(), path)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				defer s.Close()
+				errs[i] = s.Migrate(context.Background())
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: store %d: %v", round, i, err)
+			}
+		}
+		s := openMigrated(t, path)
+		if err := s.Ping(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
