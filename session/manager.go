@@ -122,7 +122,7 @@ func (m *Manager) mint(s *gatehouse.Session, scopes []string, now time.Time) (*G
 	}
 	return &Grant{
 		AccessToken: tok,
-		ExpiresIn:   c.ExpiresAt.Sub(now).Truncate(time.Second),
+		ExpiresIn:   c.ExpiresAt.Sub(c.IssuedAt),
 		Scopes:      scopes,
 		Session:     s,
 		Claims:      c,
