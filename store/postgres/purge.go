@@ -1,0 +1,40 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse"
+)
+
+// Purge deletes sessions ended (expired, idle-expired or revoked) before
+// sessionCutoff, with their refresh tokens, and feed entries whose
+// ForgetAt is before now, in one transaction. Replicas purging at once do
+// not queue: the one that gets the purge lock does the work, the others
+// return zero stats and nil at once.
+func (st *Store) Purge(ctx context.Context, now, sessionCutoff time.Time) (gatehouse.PurgeStats, error) {
+	var stats gatehouse.PurgeStats
+	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
+		var locked bool
+		if err := tx.QueryRow(ctx, tryLockPurge).Scan(&locked); err != nil || !locked {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM sessions
+			WHERE expires_at < $1 OR idle_expires_at < $1 OR revoked_at < $1`, utc(sessionCutoff))
+		if err != nil {
+			return err
+		}
+		stats.Sessions = int(tag.RowsAffected())
+		if tag, err = tx.Exec(ctx, `DELETE FROM revocations WHERE forget_at < $1`, utc(now)); err != nil {
+			return err
+		}
+		stats.Revocations = int(tag.RowsAffected())
+		return nil
+	})
+	if err != nil {
+		return gatehouse.PurgeStats{}, wrap("purge", err)
+	}
+	return stats, nil
+}
