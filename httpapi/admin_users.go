@@ -6,7 +6,6 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/password"
-	"github.com/gatehouse/gatehouse/session"
 )
 
 // handleAdminListUsers is GET /admin/users.
@@ -50,34 +49,13 @@ func (s *server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	name, err := CanonicalUsername(in.Username)
-	if err != nil {
-		s.fail(w, r, errInvalidRequest.with("invalid username"))
-		return
-	}
 	scopes, err := checkScopes(in.Scopes)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.passwords.CheckPolicy(in.Password); err != nil {
-		s.fail(w, r, policyError(err))
-		return
-	}
-	hash, err := s.passwords.Hash(r.Context(), in.Password)
+	u, err := s.createUser(r.Context(), in.Username, in.Password, scopes)
 	if err != nil {
-		s.fail(w, r, hashError(err))
-		return
-	}
-	now := s.now().UTC()
-	u := &gatehouse.User{
-		ID: session.NewID(), Username: name, PasswordHash: hash, Scopes: scopes,
-		CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now,
-	}
-	if err := s.store.CreateUser(r.Context(), u); err != nil {
-		if errors.Is(err, gatehouse.ErrConflict) {
-			err = errConflict.with("username taken")
-		}
 		s.fail(w, r, err)
 		return
 	}

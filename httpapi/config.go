@@ -26,7 +26,8 @@ type Config struct {
 	Throttle *ratelimit.Throttle
 	// Issuer is the iss of the tokens and the base of the metadata URLs.
 	Issuer string
-	// Signup opens POST /signup (not served yet: see the package doc).
+	// Signup opens POST /signup: anyone may create an account (with no
+	// scopes). Off by default.
 	Signup bool
 	// TrustedProxies are the peers whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
@@ -46,6 +47,7 @@ type server struct {
 	passwords *password.Hasher
 	throttle  *ratelimit.Throttle
 	issuer    string
+	signup    bool
 	proxies   []netip.Prefix
 	log       *slog.Logger
 	now       func() time.Time
@@ -68,6 +70,7 @@ func New(cfg Config) (http.Handler, error) {
 		passwords: cfg.Passwords,
 		throttle:  cfg.Throttle,
 		issuer:    strings.TrimRight(cfg.Issuer, "/"),
+		signup:    cfg.Signup,
 		proxies:   cfg.TrustedProxies,
 		log:       cfg.Logger,
 		now:       cfg.Now,
@@ -93,6 +96,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /revoke", s.handleRevoke)
 	mux.HandleFunc("POST /introspect", s.handleIntrospect)
 	mux.HandleFunc("GET /revocations", s.handleRevocations)
+	if s.signup {
+		mux.HandleFunc("POST /signup", s.handleSignup)
+	}
 
 	mux.Handle("POST /logout", s.bearer(http.HandlerFunc(s.handleLogout)))
 	mux.Handle("GET /sessions", s.bearer(http.HandlerFunc(s.handleSessions)))

@@ -163,9 +163,14 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return bg },
+		// Request headers are capped at 64 KiB (net/http's default is 1 MiB):
+		// an 8 KiB token fits many times over; a megabyte of dots does not.
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:    func(net.Listener) context.Context { return bg },
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
