@@ -28,6 +28,10 @@
 //     "forget_at"}],"next"} with forget_at in Unix seconds; "next" is the
 //     cursor to pass as since= on the next call.
 //   - the admin API speaks JSON only (scopes as an array of strings).
+//   - POST /signup (only with Config.Signup) takes username and password,
+//     creates a user without scopes, answers 201 {"sub",
+//     "preferred_username"} or 409 for a taken name, and counts every
+//     sign-up against the client IP with the login throttle.
 //
 // Routing is the standard library's ServeMux (method patterns, 405 with
 // Allow); metrics are github.com/prometheus/client_golang; Unicode
