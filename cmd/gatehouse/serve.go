@@ -34,6 +34,7 @@ type serveOptions struct {
 	alg             string
 	signup          bool
 	redis           string
+	redisPrefix     string
 	trustedProxies  []string
 	logFormat       string
 	shutdownTimeout time.Duration
@@ -71,6 +72,7 @@ requests in flight finish, then it exits 0.`,
 	f.StringVar(&o.alg, "alg", "ES256", "signing algorithm of new keys: ES256, EdDSA or RS256")
 	f.BoolVar(&o.signup, "signup", false, "open POST /signup")
 	f.StringVar(&o.redis, "redis", "", "Redis URL for shared throttling counters (default: in-process counters)")
+	f.StringVar(&o.redisPrefix, "redis-prefix", "gatehouse:", "prefix of the throttling keys in Redis; the same on every replica, another for each deployment sharing one Redis")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "CIDRs (comma-separated) whose X-Forwarded-For is believed")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
@@ -133,7 +135,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	throttle, closeThrottle, err := newThrottle(o.redis)
+	throttle, closeThrottle, err := newThrottle(o.redis, o.redisPrefix)
 	if err != nil {
 		return err
 	}
@@ -249,8 +251,9 @@ func parseAlg(s string) (token.Algorithm, error) {
 }
 
 // newThrottle builds the login throttle: in-process counters, or Redis
-// counters shared by every replica when redisURL is set.
-func newThrottle(redisURL string) (*ratelimit.Throttle, func(), error) {
+// counters shared by every replica when redisURL is set, their keys under
+// prefix.
+func newThrottle(redisURL, prefix string) (*ratelimit.Throttle, func(), error) {
 	if redisURL == "" {
 		return ratelimit.New(ratelimit.NewMemory(time.Now), ratelimit.Config{}), func() {}, nil
 	}
@@ -259,5 +262,5 @@ func newThrottle(redisURL string) (*ratelimit.Throttle, func(), error) {
 		return nil, nil, fmt.Errorf("--redis: %w", err)
 	}
 	client := redis.NewClient(opt)
-	return ratelimit.New(ratelimit.NewRedis(client, "gatehouse:"), ratelimit.Config{}), func() { client.Close() }, nil
+	return ratelimit.New(ratelimit.NewRedis(client, prefix), ratelimit.Config{}), func() { client.Close() }, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/store/postgres"
 	"github.com/gatehouse/gatehouse/store/sqlite"
 )
 
@@ -32,7 +33,11 @@ func openStore(ctx context.Context, dsn string) (migratingStore, error) {
 		}
 		return s, nil
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return nil, fmt.Errorf("open %s: PostgreSQL is not wired in this build yet", redactDSN(dsn))
+		s, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", redactDSN(dsn), err)
+		}
+		return s, nil
 	default:
 		return nil, fmt.Errorf("--db %q: want sqlite:PATH or postgres://…", redactDSN(dsn))
 	}
