@@ -1,0 +1,251 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// env is what the scenarios share: the client, the servers, the bench user.
+type env struct {
+	o            options
+	tmp          string
+	client       *http.Client
+	gatehouseBin string
+	goapiBin     string
+	server       *proc // nil with -url
+	goapi        *proc // started by the first goapi scenario
+	base         string
+	issuer       string
+	db           string
+	user, pass   string
+	tokens       []tokenPair // one session per worker, for userinfo and goapi-orders
+}
+
+type tokenPair struct {
+	Access  string `json:"access_token"`
+	Refresh string `json:"refresh_token"`
+}
+
+// setUp builds the binaries, starts (or finds) the server and adds the
+// bench user. The returned env is closed by the caller even on error.
+func setUp(ctx context.Context, o options) (*env, error) {
+	tmp, err := os.MkdirTemp("", "gatehouse-load-")
+	if err != nil {
+		return nil, err
+	}
+	e := &env{o: o, tmp: tmp, client: newClient(max(o.workers, o.burstWorkers), o.timeout)}
+	fmt.Fprintln(os.Stderr, "load: building cmd/gatehouse and examples/goapi")
+	if e.gatehouseBin, e.goapiBin, err = build(ctx, tmp); err != nil {
+		return e, err
+	}
+	e.base, e.db = o.url, o.db
+	if e.base == "" {
+		e.db = "sqlite:" + filepath.Join(tmp, "gatehouse.db")
+		e.server, err = startProc(ctx, "gatehouse serve", tmp, nil, e.gatehouseBin,
+			"serve", "--addr", "127.0.0.1:0", "--db", e.db, "--log-format", "text")
+		if err != nil {
+			return e, err
+		}
+		e.base = "http://" + e.server.addr
+	}
+	if err := e.waitHealthy(ctx, e.base); err != nil {
+		return e, err
+	}
+	if e.issuer, err = e.metadataIssuer(ctx); err != nil {
+		return e, err
+	}
+	e.user = "loadbench-" + strings.ToLower(rand.Text()[:10])
+	e.pass = rand.Text()
+	add := exec.CommandContext(ctx, e.gatehouseBin, "user", "add", e.user, "--password-stdin", "--db", e.db, "--scope", "orders:read")
+	add.Dir = tmp
+	add.Stdin = strings.NewReader(e.pass + "\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		return e, fmt.Errorf("gatehouse user add: %w\n%s", err, out)
+	}
+	return e, nil
+}
+
+func (e *env) close() {
+	if e.goapi != nil {
+		e.goapi.stop()
+	}
+	if e.server != nil {
+		e.server.stop()
+	}
+	os.RemoveAll(e.tmp)
+}
+
+// newClient is a client for n concurrent workers on one host: every
+// worker keeps its connection alive, nothing is compressed or proxied.
+func newClient(n int, timeout time.Duration) *http.Client {
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        2 * n,
+		MaxIdleConnsPerHost: n,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return &http.Client{
+		Transport:     tr,
+		Timeout:       timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// describe is the header of the report.
+func (e *env) describe(o options) string {
+	target := "gatehouse serve (built from this checkout) on " + e.base + ", SQLite in a temporary directory"
+	if e.server == nil {
+		target = "the server at " + e.base
+	}
+	return fmt.Sprintf("%s; %d workers (password-burst %d), %v per scenario after a %v warm-up; %s %s/%s, %d CPUs, GOMAXPROCS %d",
+		target, o.workers, o.burstWorkers, o.duration, o.warmup, runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		runtime.NumCPU(), runtime.GOMAXPROCS(0))
+}
+
+func (e *env) waitHealthy(ctx context.Context, base string) error {
+	deadline := time.Now().Add(startupDeadline)
+	for {
+		out := e.get(ctx, base+"/healthz", "")
+		if out.status == http.StatusOK {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("GET %s/healthz: not 200 within %v (%v, status %d)", base, startupDeadline, out.err, out.status)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// metadataIssuer reads the issuer from the RFC 8414 metadata, which is
+// what examples/goapi must be given.
+func (e *env) metadataIssuer(ctx context.Context) (string, error) {
+	var md struct {
+		Issuer string `json:"issuer"`
+	}
+	out := e.do(ctx, http.MethodGet, e.base+"/.well-known/oauth-authorization-server", "", nil, &md)
+	if out.status != http.StatusOK || md.Issuer == "" {
+		return "", fmt.Errorf("metadata: status %d, issuer %q, %v", out.status, md.Issuer, out.err)
+	}
+	return md.Issuer, nil
+}
+
+// login logs the bench user in, waiting out 503s (a busy hashing queue).
+func (e *env) login(ctx context.Context) (tokenPair, error) {
+	form := url.Values{"grant_type": {"password"}, "username": {e.user}, "password": {e.pass}}.Encode()
+	deadline := time.Now().Add(startupDeadline)
+	for {
+		var tp tokenPair
+		out := e.do(ctx, http.MethodPost, e.base+"/token", "", strings.NewReader(form), &tp)
+		switch {
+		case out.status == http.StatusOK && tp.Access != "" && tp.Refresh != "":
+			return tp, nil
+		case out.status == http.StatusServiceUnavailable && time.Now().Before(deadline):
+			sleep(ctx, out.retryAfter)
+		default:
+			return tp, fmt.Errorf("login: status %d, %v", out.status, out.err)
+		}
+	}
+}
+
+// sessions returns n token pairs, logging in as many sessions as needed.
+func (e *env) sessions(ctx context.Context, n int) ([]tokenPair, error) {
+	for len(e.tokens) < n {
+		tp, err := e.login(ctx)
+		if err != nil {
+			return nil, err
+		}
+		e.tokens = append(e.tokens, tp)
+	}
+	return e.tokens[:n], nil
+}
+
+// startGoapi starts examples/goapi against the server once.
+func (e *env) startGoapi(ctx context.Context) (string, error) {
+	if e.goapi == nil {
+		p, err := startProc(ctx, "examples/goapi", e.tmp,
+			[]string{"GATEHOUSE_ISSUER=" + e.issuer, "GATEHOUSE_AUDIENCE=", "GOAPI_ADDR=127.0.0.1:0"}, e.goapiBin)
+		if err != nil {
+			return "", err
+		}
+		e.goapi = p
+		if err := e.waitHealthy(ctx, "http://"+p.addr); err != nil {
+			return "", err
+		}
+	}
+	return "http://" + e.goapi.addr, nil
+}
+
+// outcome is one answered (or failed) request.
+type outcome struct {
+	status     int // 0 when the request failed
+	retryAfter time.Duration
+	err        error
+}
+
+func (e *env) get(ctx context.Context, u, bearer string) outcome {
+	return e.do(ctx, http.MethodGet, u, bearer, nil, nil)
+}
+
+// do sends one request; form bodies are form-encoded. A 2xx body is
+// decoded into v when v is not nil, and read to the end otherwise, so that
+// the connection is reused.
+func (e *env) do(ctx context.Context, method, u, bearer string, body io.Reader, v any) outcome {
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return outcome{err: err}
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return outcome{err: err}
+	}
+	defer resp.Body.Close()
+	out := outcome{status: resp.StatusCode}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		out.retryAfter = time.Duration(s) * time.Second
+	}
+	if v != nil && resp.StatusCode/100 == 2 {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			out.err = fmt.Errorf("decode %s: %w", u, err)
+		}
+	}
+	io.Copy(io.Discard, resp.Body)
+	return out
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+var errNoToken = errors.New("answer without the expected token")

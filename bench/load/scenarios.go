@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// scenarioNames are the scenarios in the order they run.
+var scenarioNames = []string{
+	"healthz", "jwks", "userinfo", "refresh", "password", "password-burst",
+	"goapi-healthz", "goapi-orders",
+}
+
+// baselineOf names the scenario that name is compared with.
+func baselineOf(name string) string {
+	if strings.HasPrefix(name, "goapi-") {
+		return "goapi-healthz"
+	}
+	return "healthz"
+}
+
+// scenario is a set of workers, each a function that sends one request and
+// keeps its own state (a refresh worker its current refresh token).
+type scenario struct {
+	name     string
+	baseline string
+	// allowBusy: a 503 with Retry-After is the documented answer of a full
+	// password-hashing queue, counted apart from errors.
+	allowBusy bool
+	workers   int
+	newWorker func(i int) func(context.Context) outcome
+}
+
+// scenario prepares the named scenario: sessions for the workers that need
+// a token, examples/goapi for the goapi ones.
+func (e *env) scenario(ctx context.Context, name string) (*scenario, error) {
+	sc := &scenario{name: name, baseline: baselineOf(name), workers: e.o.workers}
+	get := func(u string, bearer func(i int) string) func(int) func(context.Context) outcome {
+		return func(i int) func(context.Context) outcome {
+			b := bearer(i)
+			return func(ctx context.Context) outcome { return e.get(ctx, u, b) }
+		}
+	}
+	none := func(int) string { return "" }
+	switch name {
+	case "healthz":
+		sc.newWorker = get(e.base+"/healthz", none)
+	case "jwks":
+		sc.newWorker = get(e.base+"/.well-known/jwks.json", none)
+	case "userinfo", "goapi-orders":
+		tokens, err := e.sessions(ctx, sc.workers)
+		if err != nil {
+			return nil, err
+		}
+		u := e.base + "/userinfo"
+		if name == "goapi-orders" {
+			api, err := e.startGoapi(ctx)
+			if err != nil {
+				return nil, err
+			}
+			u = api + "/orders"
+		}
+		sc.newWorker = get(u, func(i int) string { return tokens[i].Access })
+	case "goapi-healthz":
+		api, err := e.startGoapi(ctx)
+		if err != nil {
+			return nil, err
+		}
+		sc.newWorker = get(api+"/healthz", none)
+	case "refresh":
+		// Sessions of their own: a broken chain (reuse) revokes its
+		// session, which must not touch the userinfo tokens.
+		chains := make([]string, sc.workers)
+		for i := range chains {
+			tp, err := e.login(ctx)
+			if err != nil {
+				return nil, err
+			}
+			chains[i] = tp.Refresh
+		}
+		sc.newWorker = func(i int) func(context.Context) outcome {
+			return func(ctx context.Context) outcome {
+				form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {chains[i]}}.Encode()
+				var tp tokenPair
+				out := e.do(ctx, http.MethodPost, e.base+"/token", "", strings.NewReader(form), &tp)
+				if out.status == http.StatusOK && out.err == nil {
+					if tp.Refresh == "" || tp.Access == "" {
+						out.err = errNoToken
+					} else {
+						chains[i] = tp.Refresh
+					}
+				}
+				return out
+			}
+		}
+	case "password", "password-burst":
+		if name == "password-burst" {
+			sc.workers = e.o.burstWorkers
+		}
+		sc.allowBusy = true
+		form := url.Values{"grant_type": {"password"}, "username": {e.user}, "password": {e.pass}}.Encode()
+		sc.newWorker = func(int) func(context.Context) outcome {
+			return func(ctx context.Context) outcome {
+				var tp tokenPair
+				out := e.do(ctx, http.MethodPost, e.base+"/token", "", strings.NewReader(form), &tp)
+				if out.status == http.StatusOK && out.err == nil && (tp.Access == "" || tp.Refresh == "") {
+					out.err = errNoToken
+				}
+				return out
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown scenario")
+	}
+	return sc, nil
+}
