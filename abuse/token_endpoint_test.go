@@ -72,7 +72,7 @@ func TestTokenEndpointAbuse(t *testing.T) {
 		"urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange",
 	} {
 		cases = append(cases, endpointCase{name: "grant_type " + q(g), contentType: formType,
-			body: "grant_type=" + url.QueryEscape(g) + "&username=alice&password=" + pw + "&code=x&redirect_uri=https%3A%2F%2Fevil.example",
+			body:   "grant_type=" + url.QueryEscape(g) + "&username=alice&password=" + pw + "&code=x&redirect_uri=https%3A%2F%2Fevil.example",
 			status: 400, code: "unsupported_grant_type"})
 	}
 	cases = append(cases,
