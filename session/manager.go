@@ -129,8 +129,13 @@ func (m *Manager) mint(s *gatehouse.Session, scopes []string, now time.Time) (*G
 	}, nil
 }
 
+// event records an audit event in the store and in the structured log, in
+// the shape httpapi uses ("audit" with kind, ids and detail; never a token).
 func (m *Manager) event(ctx context.Context, e *gatehouse.Event) {
-	e.Time = m.now()
+	e.Time = m.now().UTC()
+	m.log.LogAttrs(ctx, slog.LevelInfo, "audit", slog.String("kind", e.Kind), slog.String("user_id", e.UserID),
+		slog.String("session_id", e.SessionID), slog.String("client_id", e.ClientID), slog.String("ip", e.IP),
+		slog.String("detail", e.Detail))
 	if err := m.store.RecordEvent(ctx, e); err != nil {
 		m.log.Error("record audit event", "kind", e.Kind, "err", err)
 	}

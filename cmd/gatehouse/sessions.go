@@ -38,3 +38,13 @@ func endUserSessions(ctx context.Context, st gatehouse.Store, u *gatehouse.User,
 	}
 	return n, nil
 }
+
+// audit records an administrative action taken on the command line in the
+// audit log the admin API lists. A failure to record is reported but does
+// not undo the action, which has already happened.
+func (c *cli) audit(ctx context.Context, st gatehouse.Store, kind, userID, detail string) {
+	e := &gatehouse.Event{Time: time.Now().UTC(), Kind: kind, UserID: userID, Detail: detail + " (by the command line)"}
+	if err := st.RecordEvent(ctx, e); err != nil {
+		fmt.Fprintf(c.stderr, "warning: audit event not recorded: %v\n", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -90,6 +91,7 @@ func (c *cli) userAddCmd() *cobra.Command {
 				}
 				return fmt.Errorf("create user: %w", err)
 			}
+			c.audit(ctx, st, gatehouse.EventAdmin, u.ID, "user created with scope "+strconv.Quote(gatehouse.FormatScope(u.Scopes)))
 			_, err = fmt.Fprintf(c.stdout, "user %s added (id %s, scope %q)\n", u.Username, u.ID, gatehouse.FormatScope(u.Scopes))
 			return err
 		},
@@ -151,9 +153,11 @@ func (c *cli) userSetDisabledCmd(disable bool, accessTTL *time.Duration) *cobra.
 				return fmt.Errorf("update user: %w", err)
 			}
 			if !disable {
+				c.audit(ctx, st, gatehouse.EventAdmin, u.ID, "user enabled")
 				_, err = fmt.Fprintf(c.stdout, "user %s enabled\n", u.Username)
 				return err
 			}
+			c.audit(ctx, st, gatehouse.EventUserDisabled, u.ID, "user disabled")
 			n, err := endUserSessions(ctx, st, u, "user disabled", *accessTTL)
 			if err != nil {
 				return err
@@ -197,6 +201,7 @@ func (c *cli) userPasswdCmd(accessTTL *time.Duration) *cobra.Command {
 			if err := st.UpdateUser(ctx, u); err != nil {
 				return fmt.Errorf("update user: %w", err)
 			}
+			c.audit(ctx, st, gatehouse.EventPasswordChanged, u.ID, "password set")
 			n, err := endUserSessions(ctx, st, u, "password changed", *accessTTL)
 			if err != nil {
 				return err
@@ -229,6 +234,7 @@ func (c *cli) userDeleteCmd(accessTTL *time.Duration) *cobra.Command {
 			if err := st.DeleteUser(ctx, u.ID); err != nil {
 				return fmt.Errorf("delete user: %w", err)
 			}
+			c.audit(ctx, st, gatehouse.EventAdmin, u.ID, "user deleted")
 			_, err = fmt.Fprintf(c.stdout, "user %s deleted\n", u.Username)
 			return err
 		},
