@@ -209,7 +209,10 @@ func refusedRows(t *testing.T, e *corpusEnv) []attack {
 	add("framing", "standard base64 alphabet in the signature", stdAlphabetSignature(t, f))
 	add("framing", "an escaped line break inside the payload", compact2(f, hdr, pay[:10]+`\n`+pay[10:]))
 
-	// Size.
+	// Size. The contract caps a Bearer token at 8 KiB, checked before any
+	// decoding: a megabyte of dots fits in net/http's header limit (1 MiB
+	// plus slack), so it reaches that cap and is 401 invalid_token; two
+	// megabytes are refused by net/http itself with 431 (TestAttackCorpus).
 	add("size", "8 KiB + 1 of base64", strings.Repeat("a", 8<<10+1))
 	add("size", "a valid token grown past 8 KiB by a custom claim", f.claimsWith("pad", q(strings.Repeat("p", 8<<10))))
 	add("size", "a megabyte of dots", strings.Repeat(".", 1<<20))
