@@ -318,6 +318,26 @@ func TestThrottledLoginIs429WithoutCheckingThePassword(t *testing.T) {
 	_ = alice
 }
 
+func TestASpoofedForwardedForDoesNotEscapeTheThrottle(t *testing.T) {
+	f, _, _ := tokenFixture(t)
+	// 203.0.113.7 is not a trusted proxy: every attempt claims to come from
+	// a new address, and every one is counted against the real peer.
+	for i := 1; i <= 6; i++ {
+		w := f.do(req{method: "POST", target: "/token", remote: "203.0.113.7:5555",
+			header: http.Header{"X-Forwarded-For": {fmt.Sprintf("198.51.100.%d", i)}},
+			body:   form("grant_type", "password", "username", "alice", "password", "guess")})
+		if w.Code != 400 {
+			t.Fatalf("attempt %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	w := f.do(req{method: "POST", target: "/token", remote: "203.0.113.7:5555",
+		header: http.Header{"X-Forwarded-For": {"198.51.100.99"}},
+		body:   form("grant_type", "password", "username", "alice", "password", alicePW)})
+	if w.Code != http.StatusTooManyRequests {
+		t.Fatalf("a fresh spoofed address reset the counters: %d %s", w.Code, w.Body)
+	}
+}
+
 func TestLoginsAreAuditedWithoutSecrets(t *testing.T) {
 	f, alice, tk := tokenFixture(t)
 	f.postForm("/token", form("grant_type", "password", "username", "alice", "password", "guess-guess"))
