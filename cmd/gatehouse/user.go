@@ -55,20 +55,9 @@ func (c *cli) userAddCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--scope %q: %w (scopes are separated by single spaces)", scope, err)
 			}
-			pw, err := c.readPassword(fromStdin)
+			hash, err := c.newPasswordHash(ctx, fromStdin)
 			if err != nil {
 				return err
-			}
-			hasher, err := password.New(password.Config{})
-			if err != nil {
-				return err
-			}
-			if err := checkPolicy(hasher, pw); err != nil {
-				return err
-			}
-			hash, err := hasher.Hash(ctx, pw)
-			if err != nil {
-				return fmt.Errorf("hash password: %w", err)
 			}
 			st, err := c.openMigrated(ctx)
 			if err != nil {
@@ -176,20 +165,9 @@ func (c *cli) userPasswdCmd(accessTTL *time.Duration) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			pw, err := c.readPassword(fromStdin)
+			hash, err := c.newPasswordHash(ctx, fromStdin)
 			if err != nil {
 				return err
-			}
-			hasher, err := password.New(password.Config{})
-			if err != nil {
-				return err
-			}
-			if err := checkPolicy(hasher, pw); err != nil {
-				return err
-			}
-			hash, err := hasher.Hash(ctx, pw)
-			if err != nil {
-				return fmt.Errorf("hash password: %w", err)
 			}
 			st, u, err := c.openUser(ctx, args[0])
 			if err != nil {
@@ -263,6 +241,27 @@ func (c *cli) openUser(ctx context.Context, name string) (gatehouse.Store, *gate
 }
 
 // checkPolicy is Hasher.CheckPolicy with the bounds in the message.
+// newPasswordHash reads a new password (prompt or stdin), checks the
+// policy before hashing, and returns its argon2id hash.
+func (c *cli) newPasswordHash(ctx context.Context, fromStdin bool) (string, error) {
+	pw, err := c.readPassword(fromStdin)
+	if err != nil {
+		return "", err
+	}
+	hasher, err := password.New(password.Config{})
+	if err != nil {
+		return "", err
+	}
+	if err := checkPolicy(hasher, pw); err != nil {
+		return "", err
+	}
+	hash, err := hasher.Hash(ctx, pw)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return hash, nil
+}
+
 func checkPolicy(h *password.Hasher, pw string) error {
 	if err := h.CheckPolicy(pw); err != nil {
 		cfg := h.Config()
