@@ -1,8 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"flag"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,6 +35,31 @@ func TestMetadataListsEveryEndpoint(t *testing.T) {
 	}
 	if gt, _ := json.Marshal(md["grant_types_supported"]); string(gt) != `["password","refresh_token"]` {
 		t.Errorf("grant_types_supported = %s", gt)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func TestMetadataDocumentMatchesItsGoldenFile(t *testing.T) {
+	f := newFixture(t)
+	w := f.do(req{method: "GET", target: "/.well-known/oauth-authorization-server"})
+	var got bytes.Buffer
+	if err := json.Indent(&got, w.Body.Bytes(), "", "  "); err != nil {
+		t.Fatalf("%d %s: %v", w.Code, w.Body, err)
+	}
+	got.WriteByte('\n')
+	golden := filepath.Join("testdata", "metadata.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Fatalf("metadata differs from %s (go test -run %s -update to accept):\n%s", golden, t.Name(), got.String())
 	}
 }
 
