@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the interoperability tests (e2e/interop_test.go) and the
+# FastAPI and Node examples need: PyJWT, FastAPI, uvicorn and
+# requests-oauthlib from Debian, and the Node example's locked packages.
+# Idempotent: installs nothing that is already there, runs apt-get update only
+# when a package is missing, and npm ci only when node_modules is not in step
+# with package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(python3-jwt python3-fastapi python3-uvicorn python3-requests-oauthlib)
+missing=()
+for pkg in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "installing ${missing[*]}"
+	apt_get=(apt-get)
+	[ "$(id -u)" = 0 ] || apt_get=(sudo apt-get)
+	"${apt_get[@]}" update -qq
+	DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci removes and reinstalls node_modules; skip it when the installed tree
+# already matches the lock file (npm writes node_modules/.package-lock.json).
+node_dir=examples/node
+if [ ! -f "$node_dir/node_modules/.package-lock.json" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+	echo "npm ci in $node_dir"
+	(cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
