@@ -388,8 +388,9 @@ func TestInteropRequestsOAuthlib(t *testing.T) {
 // wantOrdersAPI calls GET /orders of an example API with real tokens: alice
 // (orders:read) gets 200 with her claims, no token is 401, bob (no
 // orders:read) is 403 insufficient_scope, a forged token is 401
-// invalid_token.
-func wantOrdersAPI(t *testing.T, gh, api *proc) {
+// invalid_token; after a key rotation, tokens of the new and of the retired
+// key are both accepted at once.
+func wantOrdersAPI(t *testing.T, gh *proc, db string, api *proc) {
 	t.Helper()
 	t.Run("a token with orders:read gets 200 and its claims", func(t *testing.T) {
 		tok := login(t, gh.url(), "alice", alicePassword)
@@ -433,16 +434,42 @@ func wantOrdersAPI(t *testing.T, gh, api *proc) {
 		parts := strings.Split(tok.access, ".")
 		wantInvalidToken(t, call(t, "GET", api.url(), "/orders", nil, parts[0]+"."+parts[1]+"."+strings.Repeat("A", len(parts[2]))))
 	})
+	// Last: it changes the server's keys. The API has cached the JWKS by
+	// now; the key that signs after the rotation was published in it as the
+	// next key, so the API needs no refetch (which jose's
+	// createRemoteJWKSet would refuse within its 30 s cooldown).
+	t.Run("after a key rotation, tokens of the new and of the retired key are accepted at once", func(t *testing.T) {
+		before := login(t, gh.url(), "alice", alicePassword)
+		if r := call(t, "GET", api.url(), "/orders", nil, before.access); r.status != http.StatusOK {
+			t.Fatalf("before the rotation: %d %s", r.status, r.body)
+		}
+		published := kids(t, gh.url())
+		gatehouse(t, db, alicePassword+"\n", "user", "add", "root", "--password-stdin", "--scope", "gatehouse:admin")
+		admin := login(t, gh.url(), "root", alicePassword)
+		if r := call(t, "POST", gh.url(), "/admin/keys/rotate", url.Values{}, admin.access); r.status != http.StatusOK {
+			t.Fatalf("POST /admin/keys/rotate: %d %s", r.status, r.body)
+		}
+		after := login(t, gh.url(), "alice", alicePassword)
+		oldKid, newKid := jwtPart(t, before.access, 0)["kid"], jwtPart(t, after.access, 0)["kid"]
+		if oldKid == newKid || !slices.Contains(published, newKid.(string)) {
+			t.Fatalf("kid %v after the rotation (before %v), want a different key that the JWKS already published: %v", newKid, oldKid, published)
+		}
+		for name, tok := range map[string]string{"new key": after.access, "retired key": before.access} {
+			if r := call(t, "GET", api.url(), "/orders", nil, tok); r.status != http.StatusOK {
+				t.Errorf("token of the %s: %d %s, want 200", name, r.status, r.body)
+			}
+		}
+	})
 }
 
 // TestInteropFastAPIExample runs examples/fastapi under uvicorn on a free
 // loopback port against a running Gatehouse and calls it with real tokens.
 func TestInteropFastAPIExample(t *testing.T) {
 	needPython(t, "jwt", "cryptography", "fastapi", "uvicorn")
-	gh, _ := interopServer(t)
+	gh, db := interopServer(t)
 	api := startProc(t, []string{"GATEHOUSE_ISSUER=" + gh.url(), "FASTAPI_ADDR=127.0.0.1:0"},
 		systemPython, filepath.Join(repoRoot, "examples", "fastapi", "main.py"))
-	wantOrdersAPI(t, gh, api)
+	wantOrdersAPI(t, gh, db, api)
 }
 
 // TestInteropNodeExample runs examples/node (jose's createRemoteJWKSet and
@@ -450,8 +477,8 @@ func TestInteropFastAPIExample(t *testing.T) {
 func TestInteropNodeExample(t *testing.T) {
 	needNodeExample(t)
 	node, _ := exec.LookPath("node")
-	gh, _ := interopServer(t)
+	gh, db := interopServer(t)
 	api := startProcIn(t, filepath.Join(repoRoot, "examples", "node"),
 		[]string{"GATEHOUSE_ISSUER=" + gh.url(), "NODE_API_ADDR=127.0.0.1:0"}, node, "server.js")
-	wantOrdersAPI(t, gh, api)
+	wantOrdersAPI(t, gh, db, api)
 }

@@ -20,6 +20,11 @@ http://127.0.0.1:8080), GATEHOUSE_AUDIENCE (default the issuer, as Gatehouse's
 own default) and, for `python3 main.py`, FASTAPI_ADDR (default
 127.0.0.1:8082; port 0 picks a free one).
 
+The docs page (/docs) describes the OAuth2 password flow with Gatehouse's
+token URL, but its "Authorize" button posts from the browser to Gatehouse, a
+different origin, and Gatehouse's /token sends no CORS headers: log in with
+curl or a client and send the token in the Authorization header instead.
+
 Needs PyJWT with its crypto extra, FastAPI and uvicorn (Debian:
 python3-jwt python3-fastapi python3-uvicorn).
 """
