@@ -69,6 +69,12 @@ func (s *server) authenticateClient(r *http.Request, p params) (*gatehouse.Clien
 	if !hasSecret {
 		return nil, errInvalidClient
 	}
+	if password.IsSecretHash(c.SecretHash) {
+		if !password.VerifySecret(secret, c.SecretHash) {
+			return nil, errInvalidClient
+		}
+		return c, nil
+	}
 	ok, _, err := s.passwords.Verify(r.Context(), secret, c.SecretHash)
 	switch {
 	case errors.Is(err, password.ErrBusy):

@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/password"
 )
 
 func TestRevokeAnswers(t *testing.T) {
@@ -211,3 +214,31 @@ func TestRevocationFeed(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestAGeneratedClientSecretIsCheckedAgainstItsSHA256(t *testing.T) {
+	f, _, tk := tokenFixture(t)
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	c := &gatehouse.Client{ID: "gh_api", Name: "api", SecretHash: password.SecretHash(secret), CreatedAt: f.clock.Now()}
+	if err := f.store.CreateClient(f.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		h      http.Header
+		status int
+	}{
+		{"the right secret", basic("gh_api", secret), http.StatusOK},
+		{"a wrong secret", basic("gh_api", secret[:len(secret)-1]+"Q"), http.StatusUnauthorized},
+		{"no secret", basic("gh_api", ""), http.StatusUnauthorized},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.do(req{method: "POST", target: "/introspect", body: form("token", tk.AccessToken), header: tt.h})
+			if w.Code != tt.status {
+				t.Fatalf("%d %s, want %d", w.Code, w.Body, tt.status)
+			}
+			if tt.status == http.StatusUnauthorized && oauthErr(t, w) != "invalid_client" {
+				t.Errorf("error %s", w.Body)
+			}
+		})
+	}
+}
