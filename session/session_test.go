@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/session"
 	"github.com/gatehouse/gatehouse/store/sqlite"
-	"github.com/gatehouse/gatehouse/token"
 )
 
 // clock is a settable clock shared by the manager and the test.
@@ -469,4 +468,3 @@ func TestNewRejectsALongGrace(t *testing.T) {
 	}
 }
 
-var _ = token.ES256
