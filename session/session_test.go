@@ -467,4 +467,3 @@ func TestNewRejectsALongGrace(t *testing.T) {
 		t.Fatal("a grace window over a minute was accepted")
 	}
 }
-
