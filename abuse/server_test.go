@@ -7,14 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/httpapi"
+	"github.com/gatehouse/gatehouse/internal/testclock"
+	"github.com/gatehouse/gatehouse/internal/testdb"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/ratelimit"
 	"github.com/gatehouse/gatehouse/session"
@@ -23,14 +23,8 @@ import (
 
 const issuer = "https://auth.example.test"
 
-// clock is the fixed clock shared by every component of a server, so that
-// the tokens the tests forge are valid exactly when the server says so.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+// clock is the settable clock shared with the code under test.
+type clock = testclock.Clock
 
 // cheapHashing makes argon2id cheap: the corpus and the endpoint abuse are
 // about what the server answers, not about what hashing costs.
@@ -52,15 +46,8 @@ type server struct {
 func newServer(t *testing.T, hashing password.Config) *server {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	st := testdb.SQLite(t)
+	clk := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	keys, err := session.LoadKeyring(ctx, st, session.KeyringConfig{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

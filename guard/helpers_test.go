@@ -1,10 +1,10 @@
 package guard
 
 import (
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/token"
 )
 
@@ -13,25 +13,10 @@ const (
 	testAudience = "orders"
 )
 
-// clock is a settable clock for tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the settable clock shared with the code under test.
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{t: testNow} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clock { return testclock.New(testNow) }
 
 func newKey(t testing.TB, alg token.Algorithm) *token.Key {
 	t.Helper()
