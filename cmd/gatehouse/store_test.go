@@ -2,64 +2,18 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/testdb"
 	"github.com/jackc/pgx/v5"
 )
 
-// testPostgres is the PostgreSQL the tests use: GATEHOUSE_TEST_POSTGRES, or
-// the one on this machine.
-func testPostgres() string {
-	if u := os.Getenv("GATEHOUSE_TEST_POSTGRES"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
 // postgresSchema creates an empty schema, dropped at the end of the test,
-// and returns a --db URL whose connections use it. Without PostgreSQL the
-// test is skipped, unless CI is set: then it fails.
+// and returns a --db URL whose connections use it.
 func postgresSchema(t *testing.T) (dsn, schema string) {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, testPostgres())
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("PostgreSQL unreachable (%v); set GATEHOUSE_TEST_POSTGRES, or CI=true to fail", err)
-		}
-		t.Fatalf("PostgreSQL unreachable under CI=true: %v", err)
-	}
-	defer conn.Close(ctx)
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema = "gh_cmd_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), testPostgres())
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(testPostgres())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("options", "-c search_path="+schema)
-	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // libpq URLs do not read "+" as a space
-	return u.String(), schema
+	return testdb.PostgresSchema(t, "gh_cmd_")
 }
 
 func TestDBPostgresOpensAndMigrates(t *testing.T) {
@@ -74,7 +28,7 @@ func TestDBPostgresOpensAndMigrates(t *testing.T) {
 	}
 
 	// The schema is in the database named by the URL, in its search_path.
-	conn, err := pgx.Connect(context.Background(), testPostgres())
+	conn, err := pgx.Connect(context.Background(), testdb.PostgresURL())
 	if err != nil {
 		t.Fatal(err)
 	}
