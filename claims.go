@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -39,8 +40,13 @@ var ReservedClaims = []string{
 	"client_id", "sid", "scope", "auth_time",
 }
 
-// IsReservedClaim reports whether name is one of ReservedClaims.
-func IsReservedClaim(name string) bool { return slices.Contains(ReservedClaims, name) }
+// IsReservedClaim reports whether name is one of ReservedClaims, ignoring
+// case: a custom claim "SUB" would be read as "sub" by a consumer that
+// matches names case-insensitively (Go's encoding/json does), so verifiers
+// refuse such tokens and signers must not make them.
+func IsReservedClaim(name string) bool {
+	return slices.ContainsFunc(ReservedClaims, func(r string) bool { return strings.EqualFold(r, name) })
+}
 
 // HasScope reports whether the token grants scope s.
 func (c *Claims) HasScope(s string) bool { return slices.Contains(c.Scopes, s) }

@@ -28,4 +28,9 @@ func TestReservedClaimsAreReserved(t *testing.T) {
 	if gatehouse.IsReservedClaim("tenant") {
 		t.Error("tenant reserved")
 	}
+	for _, n := range []string{"SUB", "Sub", "sCoPe", "Exp"} {
+		if !gatehouse.IsReservedClaim(n) {
+			t.Errorf("%s is not reserved; a case-insensitive consumer reads it as a reserved claim", n)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package token
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -37,6 +38,7 @@ func FuzzVerifyParsers(f *testing.F) {
 	f.Add(stdHeader(k), stdPayload(f, nil))
 	f.Add(stdHeader(k), stdPayload(f, map[string]any{"aud": []string{"a", testAud}, "x": map[string]any{"y": []any{1.5e3, nil, true}}}))
 	f.Add(`{"alg":"HS256","typ":"at+jwt","kid":"`+k.ID()+`","crit":["b64"],"b64":false}`, `{"s\u0075b":"x","sub":"y"}`)
+	f.Add(stdHeader(k), strings.TrimSuffix(stdPayload(f, nil), "}")+`,"SUB":"admin"}`)
 	f.Fuzz(func(t *testing.T, header, payload string) {
 		c := checkVerify(t, v, forge(t, k, header, payload))
 		if c == nil {
@@ -48,6 +50,14 @@ func FuzzVerifyParsers(f *testing.F) {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(payload), &m); err != nil || m["sub"] != c.Subject || m["jti"] != c.ID {
 			t.Fatalf("claims %+v differ from encoding/json's reading of %q", c, payload)
+		}
+		// A struct reads names ignoring case: it must still see ours.
+		var st struct {
+			Sub string `json:"sub"`
+			Jti string `json:"jti"`
+		}
+		if err := json.Unmarshal([]byte(payload), &st); err != nil || st.Sub != c.Subject || st.Jti != c.ID {
+			t.Fatalf("claims %+v differ from encoding/json's struct reading of %q", c, payload)
 		}
 	})
 }
@@ -68,9 +78,9 @@ func checkVerify(t *testing.T, v *Verifier, tok string) *gatehouse.Claims {
 
 // FuzzParseObject checks the strict JSON reader against encoding/json:
 // what it accepts is valid UTF-8 JSON, and an object whose member names
-// are all different.
+// are all different, even ignoring case.
 func FuzzParseObject(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":1}`, `{"a":{"b":[1,2,{"c":null}]},"d":"\u00e9\ud83d\ude00"}`, `{"a":1,"\u0061":2}`, ` {"x" : -0.5e+10 } `} {
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":{"b":[1,2,{"c":null}]},"d":"\u00e9\ud83d\ude00"}`, `{"a":1,"\u0061":2}`, `{"k":1,"\u212a":2}`, ` {"x" : -0.5e+10 } `} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -91,6 +101,11 @@ func FuzzParseObject(f *testing.F) {
 		for i := range ms {
 			if _, ok := m[ms[i].key()]; !ok {
 				t.Fatalf("member %q of %q read wrongly", ms[i].key(), data)
+			}
+			for j := range i {
+				if strings.EqualFold(ms[i].key(), ms[j].key()) {
+					t.Fatalf("accepted %q, whose names %q and %q differ only by case", data, ms[j].key(), ms[i].key())
+				}
 			}
 		}
 	})

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -12,9 +14,11 @@ import (
 // exactly RFC 8259 text in UTF-8 and refuses what encoding/json lets
 // through: invalid UTF-8 (which encoding/json replaces by U+FFFD), lone
 // UTF-16 surrogates in escapes, and objects that repeat a member name at
-// any depth (encoding/json keeps the last one), comparing names after
-// unescaping so "s\u0075b" repeats "sub". Values are handed out raw, as
-// slices of the input.
+// any depth (encoding/json keeps the last one). Names are compared after
+// unescaping and, as encoding/json matches them to struct fields, under
+// Unicode simple case folding (strings.EqualFold): "s\u0075b", "SUB" and
+// "ſub" (U+017F) all repeat "sub". Values are handed out raw, as slices of
+// the input.
 
 // maxDepth bounds nesting, so a hostile document cannot exhaust the stack.
 const maxDepth = 32
@@ -211,16 +215,23 @@ func (s *scanner) object(dst []jsonMember, depth int) ([]jsonMember, error) {
 	}
 }
 
-// repeatsName reports whether two members have the same (unescaped) name.
+// repeatsName reports whether two members have names that are equal
+// after unescaping, ignoring case as strings.EqualFold does.
 func repeatsName(ms []jsonMember) bool {
 	if len(ms) > duplicateScanLimit {
 		seen := make(map[string]struct{}, len(ms))
+		var buf [64]byte
 		for i := range ms {
-			k := ms[i].key()
-			if _, dup := seen[k]; dup {
+			var k []byte
+			if m := &ms[i]; m.escaped {
+				k = appendFolded(buf[:0], m.key())
+			} else {
+				k = appendFolded(buf[:0], m.name)
+			}
+			if _, dup := seen[string(k)]; dup {
 				return true
 			}
-			seen[k] = struct{}{}
+			seen[string(k)] = struct{}{}
 		}
 		return false
 	}
@@ -228,15 +239,60 @@ func repeatsName(ms []jsonMember) bool {
 		for j := i + 1; j < len(ms); j++ {
 			a, b := &ms[i], &ms[j]
 			if !a.escaped && !b.escaped {
-				if bytes.Equal(a.name, b.name) {
+				if !foldApart(a.name, b.name) && bytes.EqualFold(a.name, b.name) {
 					return true
 				}
-			} else if a.key() == b.key() {
+			} else if strings.EqualFold(a.key(), b.key()) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// foldApart reports whether the first bytes of two unescaped names show
+// that the names differ ignoring case: both bytes are ASCII and differ in
+// more than the bit (0x20) that tells an ASCII letter's cases apart. Most
+// pairs of claim names differ there, which spares repeatsName a call to
+// bytes.EqualFold.
+func foldApart(x, y []byte) bool {
+	return len(x) > 0 && len(y) > 0 && x[0]|y[0] < utf8.RuneSelf && x[0]|0x20 != y[0]|0x20
+}
+
+// appendFolded appends name to dst with each rune replaced by the least
+// rune of its simple case-folding orbit, as encoding/json's foldName does:
+// two names fold to the same bytes exactly when strings.EqualFold holds.
+func appendFolded[T string | []byte](dst []byte, name T) []byte {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= utf8.RuneSelf {
+			return appendFoldedRunes(dst, string(name[i:]))
+		}
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// appendFoldedRunes is appendFolded from a name's first non-ASCII byte on.
+func appendFoldedRunes(dst []byte, s string) []byte {
+	for _, r := range s {
+		dst = utf8.AppendRune(dst, foldRune(r))
+	}
+	return dst
+}
+
+// foldRune returns the least rune of r's simple case-folding orbit.
+func foldRune(r rune) rune {
+	for {
+		next := unicode.SimpleFold(r)
+		if next <= r {
+			return next
+		}
+		r = next
+	}
 }
 
 // value validates one value of any kind.

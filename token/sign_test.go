@@ -70,6 +70,12 @@ func TestSignRefuses(t *testing.T) {
 		{"a custom claim with a reserved name is ErrReservedClaim", func(c *gatehouse.Claims) {
 			c.Extra = map[string]json.RawMessage{"sub": json.RawMessage(`"admin"`)}
 		}, ErrReservedClaim},
+		{"a custom claim with a reserved name in another case is ErrReservedClaim", func(c *gatehouse.Claims) {
+			c.Extra = map[string]json.RawMessage{"SUB": json.RawMessage(`"admin"`)}
+		}, ErrReservedClaim},
+		{"custom claims whose names differ only by case", func(c *gatehouse.Claims) {
+			c.Extra = map[string]json.RawMessage{"role": json.RawMessage(`"user"`), "ROLE": json.RawMessage(`"admin"`)}
+		}, nil},
 		{"a custom claim that is not JSON", func(c *gatehouse.Claims) {
 			c.Extra = map[string]json.RawMessage{"x": json.RawMessage(`{`)}
 		}, nil},

@@ -152,6 +152,10 @@ func appendExtra(out []byte, extra map[string]json.RawMessage) ([]byte, error) {
 		if n == "" || !utf8.ValidString(n) {
 			return nil, errors.New("token: custom claim name is empty or not UTF-8")
 		}
+		// Names equal under case folding are duplicates to the verifier.
+		if i := slices.IndexFunc(names, func(m string) bool { return strings.EqualFold(m, n) }); i >= 0 {
+			return nil, fmt.Errorf("token: custom claims %q and %q differ only by case", names[i], n)
+		}
 		names = append(names, n)
 	}
 	slices.Sort(names)
