@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 	"strings"
 
@@ -29,9 +31,33 @@ const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 
 // Open opens (creating it if needed) the database file at path. It does
 // not migrate: call Migrate. The file is put in WAL mode.
+//
+// The file holds signing keys and password hashes, so only its owner may
+// use it. Open creates it with mode 0600 before SQLite opens it, and
+// removes group and other permissions from an existing file and from any
+// -wal and -shm left beside it (a 0644 file becomes 0600). SQLite creates
+// -wal and -shm with the database file's mode. Open fails if it cannot
+// change a mode, as on a file that another user owns.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || strings.ContainsRune(path, '?') {
 		return nil, fmt.Errorf("sqlite: open: invalid database path %q", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+			err = os.Chmod(p, fi.Mode().Perm()&^0o077)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: open: restrict access: %w", err)
+		}
 	}
 	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
