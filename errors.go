@@ -16,4 +16,9 @@ var (
 	// ErrSessionEnded: the session is revoked, idle-expired or past its
 	// absolute lifetime.
 	ErrSessionEnded = errors.New("gatehouse: session ended")
+	// ErrStale: a conditional write found the record changed since it was
+	// read (another Version of a user; a user no longer in the state a
+	// password was checked against). Nothing was written; the caller reads
+	// again and decides again, or gives up.
+	ErrStale = errors.New("gatehouse: changed since read")
 )

@@ -7,6 +7,7 @@ const (
 	EventLoginOK         = "login.ok"
 	EventLoginFailed     = "login.failed"
 	EventRefreshReuse    = "refresh.reuse"
+	EventRefreshRetry    = "refresh.retry"
 	EventSessionRevoked  = "session.revoked"
 	EventTokenRevoked    = "token.revoked"
 	EventPasswordChanged = "password.changed"
@@ -28,11 +29,12 @@ type Event struct {
 }
 
 // Revocation is an entry of the revocation feed: an access-token jti or a
-// session sid revoked at Time. Verifiers may forget it after ForgetAt, when
-// every token it could match has expired.
+// session sid revoked at Time, or (kind "user") every token of user Value
+// issued before Time (its security epoch, User.Epoch). Verifiers may forget
+// it after ForgetAt, when every token it could match has expired.
 type Revocation struct {
 	Cursor   int64
-	Kind     string // "jti" or "sid"
+	Kind     string // RevokeJTI, RevokeSID or RevokeUser
 	Value    string
 	Time     time.Time
 	ForgetAt time.Time
@@ -40,6 +42,23 @@ type Revocation struct {
 
 // Revocation kinds.
 const (
-	RevokeJTI = "jti"
-	RevokeSID = "sid"
+	RevokeJTI  = "jti"
+	RevokeSID  = "sid"
+	RevokeUser = "user"
 )
+
+// RevocationMargin is added to the latest exp of the tokens an entry can
+// match to make its ForgetAt: the longest clock leeway a verifier may allow
+// (a minute), and a second.
+const RevocationMargin = time.Minute + time.Second
+
+// ForgetAt is when a revocation stops mattering: when the latest access
+// token it can match (accessExpiresAt) has expired, with RevocationMargin,
+// and never before at.
+func ForgetAt(at, accessExpiresAt time.Time) time.Time {
+	f := accessExpiresAt.Add(RevocationMargin)
+	if f.Before(at) {
+		return at
+	}
+	return f
+}

@@ -60,3 +60,38 @@ func ScopeSubset(want, have []string) bool {
 	}
 	return true
 }
+
+// GrantScopes is the scope a login grants: the requested scope if it is a
+// subset of what the user has (ErrInvalidScope otherwise), or, when none is
+// requested (nil or empty), the user's scopes without AdminScope, which is
+// granted only when asked for by name.
+func GrantScopes(requested, userScopes []string) ([]string, error) {
+	if len(requested) == 0 {
+		out := make([]string, 0, len(userScopes))
+		for _, s := range userScopes {
+			if s != AdminScope {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}
+	if !ScopeSubset(requested, userScopes) {
+		return nil, ErrInvalidScope
+	}
+	return slices.Clone(requested), nil
+}
+
+// ScopesRemoved reports whether some scope of before is not in after.
+func ScopesRemoved(before, after []string) bool { return !ScopeSubset(before, after) }
+
+// IntersectScopes returns the scopes of granted that have still has, in
+// granted's order: what a token still grants after scopes were taken away.
+func IntersectScopes(granted, has []string) []string {
+	out := make([]string, 0, len(granted))
+	for _, s := range granted {
+		if slices.Contains(has, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -53,3 +53,31 @@ func TestScopeSubset(t *testing.T) {
 		t.Error("superset accepted")
 	}
 }
+
+func TestGrantScopes(t *testing.T) {
+	user := []string{"orders:read", gatehouse.AdminScope, "orders:write"}
+	cases := []struct {
+		name      string
+		requested []string
+		want      string
+		err       bool
+	}{
+		{"nothing requested: every scope but admin", nil, "orders:read orders:write", false},
+		{"an empty request is the default too", []string{}, "orders:read orders:write", false},
+		{"admin asked for by name", []string{gatehouse.AdminScope}, gatehouse.AdminScope, false},
+		{"a subset", []string{"orders:write"}, "orders:write", false},
+		{"a scope the user lacks", []string{"orders:read", "billing"}, "", true},
+	}
+	for _, c := range cases {
+		got, err := gatehouse.GrantScopes(c.requested, user)
+		if (err != nil) != c.err || (!c.err && gatehouse.FormatScope(got) != c.want) {
+			t.Errorf("%s: GrantScopes = %q, %v", c.name, got, err)
+		}
+	}
+	if !gatehouse.ScopesRemoved([]string{"a", "b"}, []string{"a", "c"}) || gatehouse.ScopesRemoved([]string{"a"}, []string{"a", "c"}) {
+		t.Error("ScopesRemoved")
+	}
+	if got := gatehouse.IntersectScopes([]string{"b", "a", "c"}, []string{"a", "b"}); gatehouse.FormatScope(got) != "b a" {
+		t.Errorf("IntersectScopes = %q", got)
+	}
+}

@@ -18,16 +18,38 @@ type Session struct {
 	IdleExpiresAt time.Time
 	// ExpiresAt is the absolute end of the session.
 	ExpiresAt time.Time
-	UserAgent string
-	IP        string
+	// UserAgent and IP are those of the login; LastUserAgent and LastIP
+	// those of the latest refresh (the login's until there is one).
+	UserAgent, IP         string
+	LastUserAgent, LastIP string
 	// RevokedAt is zero while the session is not revoked.
 	RevokedAt    time.Time
 	RevokeReason string
+	// Epoch is the user's security epoch the session was created under: the
+	// session lives only while the user's Epoch is still this one.
+	Epoch time.Time
+	// FamilyHash is the SHA-256 of the family secret that every refresh
+	// token of the session carries, so that any token of the session, even
+	// one whose row is gone, is recognised when it comes back (reuse). Nil
+	// for sessions created before tokens carried a family.
+	FamilyHash []byte
+	// AccessExpiresAt is the latest exp of an access token minted for the
+	// session: revocations of the session matter until then.
+	AccessExpiresAt time.Time
 }
 
 // Active reports whether the session can still be used at now.
 func (s *Session) Active(now time.Time) bool {
 	return s.RevokedAt.IsZero() && now.Before(s.IdleExpiresAt) && now.Before(s.ExpiresAt)
+}
+
+// SessionValid reports whether an access token of session s of user u may
+// be honoured at now by Gatehouse's own endpoints: the session is active,
+// and its user exists, is enabled and is still in the security epoch the
+// session was created under. This is decided from durable state, never
+// from a revocation entry that may have been forgotten.
+func SessionValid(s *Session, u *User, now time.Time) bool {
+	return s != nil && u != nil && s.UserID == u.ID && s.Active(now) && !u.Disabled && u.Epoch.Equal(s.Epoch)
 }
 
 // RefreshToken is the stored form of a refresh token. The token itself is
@@ -44,7 +66,8 @@ type RefreshToken struct {
 	// SealedSuccessor is the successor token sealed (AEAD) under a key
 	// derived from this token, so that a retry within the grace window can
 	// be answered with the same successor while a reader of the database,
-	// who does not know this token, cannot open it.
+	// who does not know this token, cannot open it. It is dropped once the
+	// grace window has passed.
 	SealedSuccessor []byte
 }
 
@@ -62,6 +85,12 @@ type Rotation struct {
 	Grace time.Duration
 	// IdleTTL slides the session's IdleExpiresAt to min(Now+IdleTTL, ExpiresAt).
 	IdleTTL time.Duration
+	// AccessExpiresAt is the exp of the access token the caller mints
+	// after the rotation; the session's AccessExpiresAt becomes the later
+	// of the two.
+	AccessExpiresAt time.Time
+	// UserAgent and IP of the request become the session's last ones.
+	UserAgent, IP string
 }
 
 // RotationResult is what a successful RotateRefreshToken returns.
@@ -73,4 +102,53 @@ type RotationResult struct {
 	// SealedSuccessor holds the successor to hand out again.
 	Retry           bool
 	SealedSuccessor []byte
+}
+
+// RefreshState is what a store reads about a presented refresh token that
+// its conditional rotation did not rotate, to decide (DecideRotation) what
+// the presentation is.
+type RefreshState struct {
+	Session *Session
+	// User is the session's user; nil if it no longer exists.
+	User *User
+	// RotatedAt is zero while the token is live.
+	RotatedAt time.Time
+	// SuccessorLive: the token that replaced this one is the live token of
+	// the session (this one is the most recently rotated).
+	SuccessorLive   bool
+	SealedSuccessor []byte
+}
+
+// RotationOutcome is what a presented refresh token that was not rotated is.
+type RotationOutcome int
+
+const (
+	// OutcomeEnded: the session is revoked or expired, or its user is gone,
+	// disabled or in another epoch. Nothing to hand out.
+	OutcomeEnded RotationOutcome = iota + 1
+	// OutcomeLive: the token is live and the session valid, yet it was not
+	// rotated: a concurrent change committed in between. Try again.
+	OutcomeLive
+	// OutcomeRetry: the token was rotated less than the grace window ago
+	// and its successor is the live token: hand the same successor out again.
+	OutcomeRetry
+	// OutcomeReused: any other presentation of a retired token. Someone
+	// other than its holder may have it: the session must be revoked.
+	OutcomeReused
+)
+
+// DecideRotation is the rule that tells a retry from reuse, the same for
+// every store: each calls it, around its own atomic statement, on the
+// state it read after its conditional rotation did not rotate.
+func DecideRotation(st RefreshState, now time.Time, grace time.Duration) RotationOutcome {
+	switch {
+	case !SessionValid(st.Session, st.User, now):
+		return OutcomeEnded
+	case st.RotatedAt.IsZero():
+		return OutcomeLive
+	case st.SuccessorLive && now.Sub(st.RotatedAt) < grace:
+		return OutcomeRetry
+	default:
+		return OutcomeReused
+	}
 }

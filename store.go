@@ -9,9 +9,12 @@ import (
 // driver errors with %w and return the sentinels of errors.go where named.
 // store/storetest is the conformance suite every implementation passes.
 
-// UserStore keeps user accounts.
+// UserStore keeps user accounts. Every write to a user is conditional on
+// the state it was decided from, so that no write undoes another that
+// happened since it was read (docs/security.md).
 type UserStore interface {
-	// CreateUser inserts u. ErrConflict if u.ID or u.Username exists.
+	// CreateUser inserts u with Version 1 (u.Version is set). ErrConflict
+	// if u.ID or u.Username exists.
 	CreateUser(ctx context.Context, u *User) error
 	// UserByID returns the user or ErrNotFound.
 	UserByID(ctx context.Context, id string) (*User, error)
@@ -20,11 +23,34 @@ type UserStore interface {
 	UserByUsername(ctx context.Context, username string) (*User, error)
 	// ListUsers returns every user ordered by username.
 	ListUsers(ctx context.Context) ([]*User, error)
-	// UpdateUser writes PasswordHash, Scopes, Disabled, UpdatedAt and
-	// PasswordChangedAt of the user with u.ID. ErrNotFound if absent.
-	UpdateUser(ctx context.Context, u *User) error
-	// DeleteUser removes the user and its sessions. ErrNotFound if absent.
-	DeleteUser(ctx context.Context, id string) error
+	// UpdateUser writes PasswordHash, Scopes, Disabled, UpdatedAt,
+	// PasswordChangedAt and Epoch of the user with u.ID if, and only if,
+	// its stored Version is u.Version, and stores Version+1 (u.Version is
+	// set). ErrNotFound if absent; ErrStale if the Version differs or
+	// u.Epoch is before the stored epoch (an epoch never moves back), and
+	// then nothing is written. Epochs are compared at the microsecond every
+	// store keeps.
+	//
+	// When u.Epoch differs from the stored epoch, the same atomic operation
+	// ends the user's sessions: every session active at u.UpdatedAt is
+	// revoked with reason, a "sid" feed entry is added for each, and a
+	// "user" entry (Value u.ID, Time u.Epoch) replaces the user's previous
+	// one, with a new cursor. Each entry's ForgetAt is ForgetAt of the
+	// latest access token it can match (the AccessExpiresAt of the sessions
+	// still stored), and a replacing "user" entry is never forgettable
+	// before the one it replaces. It returns how many sessions it ended.
+	UpdateUser(ctx context.Context, u *User, reason string) (int, error)
+	// ReplacePasswordHash sets the password hash of the user id to newHash
+	// and UpdatedAt to at if, and only if, the hash is still oldHash (the
+	// rehash after a login; the password itself does not change, so neither
+	// does the epoch), and moves Version on. ErrStale if the hash is
+	// another; ErrNotFound.
+	ReplacePasswordHash(ctx context.Context, id, oldHash, newHash string, at time.Time) error
+	// DeleteUser removes the user and its sessions in one atomic operation,
+	// adding to the feed a "sid" entry for each session active at at and a
+	// "user" entry (Time at) for every token issued before. It returns how
+	// many active sessions it ended. ErrNotFound if absent.
+	DeleteUser(ctx context.Context, id, reason string, at time.Time) (int, error)
 }
 
 // ClientStore keeps registered clients.
@@ -40,41 +66,68 @@ type ClientStore interface {
 // SessionStore keeps sessions and their refresh tokens.
 type SessionStore interface {
 	// CreateSession inserts s and its first refresh token in one atomic
-	// operation. first.SessionID must equal s.ID. ErrConflict on a
-	// duplicate id or hash.
+	// operation, if, and only if, the user s.UserID still exists, is not
+	// disabled and is in epoch s.Epoch: a login whose user changed since
+	// the password was checked creates nothing (ErrStale). first.SessionID
+	// must equal s.ID. ErrConflict on a duplicate id, hash or family.
 	CreateSession(ctx context.Context, s *Session, first *RefreshToken) error
 	// Session returns the session (active or not) or ErrNotFound.
 	Session(ctx context.Context, id string) (*Session, error)
+	// TokenState returns, in one read, what decides whether an access
+	// token of session sid with id jti may be honoured: the session, its
+	// user (nil if gone), and whether jti has a "jti" feed entry.
+	// ErrNotFound if the session does not exist.
+	TokenState(ctx context.Context, sid, jti string) (*TokenState, error)
 	// ListSessions returns the user's sessions that are active at now,
 	// most recently used first.
 	ListSessions(ctx context.Context, userID string, now time.Time) ([]*Session, error)
 	// RotateRefreshToken is one atomic operation, safe under any
 	// concurrency and across processes sharing the database:
-	//   - the old token is live and its session active at r.Now: it is
-	//     marked rotated (RotatedAt, SuccessorHash, SealedSuccessor =
-	//     r.SealedNext), r.Next is inserted as the live token, the
-	//     session's LastUsedAt and IdleExpiresAt slide; Retry is false.
-	//   - the old token was rotated less than r.Grace ago and its successor
-	//     is still live (not rotated) and the session active: nothing is
-	//     written; Retry is true and SealedSuccessor is the stored one.
-	//   - the old token was rotated otherwise: ErrTokenReused, nothing is
-	//     written (the caller revokes the session). The result's Session
-	//     is still filled in so the caller knows which one.
-	//   - the session is revoked or expired: ErrSessionEnded.
+	//   - the old token is live, its session active at r.Now and its user
+	//     existing, enabled and in the session's epoch: it is marked rotated
+	//     (RotatedAt, SuccessorHash, SealedSuccessor = r.SealedNext), r.Next
+	//     is inserted as the live token, every older retired token of the
+	//     session is deleted (a session keeps at most two rows: the live
+	//     token and the one it replaced), the session's LastUsedAt,
+	//     IdleExpiresAt, LastIP, LastUserAgent and AccessExpiresAt move on;
+	//     Retry is false.
+	//   - otherwise nothing is written, and the state read in the same
+	//     atomic operation decides (DecideRotation): OutcomeRetry gives
+	//     Retry true with the stored SealedSuccessor (empty once
+	//     DropSealedSuccessors dropped it: the caller then refuses, as it
+	//     has nothing to hand out); OutcomeReused gives
+	//     ErrTokenReused with the result's Session filled in (the caller
+	//     revokes it); OutcomeEnded gives ErrSessionEnded.
 	//   - no token has r.OldHash: ErrNotFound.
 	// Of any number of concurrent calls with one old hash, exactly one
 	// rotates; the others see its successor as a retry (or reuse).
 	RotateRefreshToken(ctx context.Context, r *Rotation) (*RotationResult, error)
 	// SessionByRefreshHash returns the session a refresh token (live or
-	// rotated) belongs to, or ErrNotFound.
+	// rotated, and still stored) belongs to, or ErrNotFound.
 	SessionByRefreshHash(ctx context.Context, hash []byte) (*Session, error)
-	// RevokeSession marks the session revoked (if it is not already) and
-	// adds a "sid" entry to the revocation feed, forgettable at forgetAt.
-	// Revoking a revoked session is not an error. ErrNotFound if absent.
-	RevokeSession(ctx context.Context, id, reason string, at, forgetAt time.Time) error
-	// RevokeUserSessions revokes every active session of the user as
-	// RevokeSession does and returns how many it revoked.
-	RevokeUserSessions(ctx context.Context, userID, reason string, at, forgetAt time.Time) (int, error)
+	// SessionByFamily returns the session whose FamilyHash is familyHash,
+	// or ErrNotFound.
+	SessionByFamily(ctx context.Context, familyHash []byte) (*Session, error)
+	// RevokeSession marks the session revoked (if it is not already: the
+	// first revocation's time and reason stay) and adds a "sid" entry to the
+	// revocation feed, forgettable at ForgetAt of the session's
+	// AccessExpiresAt as it is when the revocation is written (a rotation
+	// racing it cannot raise it unseen); a second revocation may make the
+	// entry last longer, never shorter. Revoking a revoked session is not an
+	// error. ErrNotFound if absent.
+	RevokeSession(ctx context.Context, id, reason string, at time.Time) error
+	// DropSealedSuccessors forgets the sealed successors of tokens rotated
+	// before rotatedBefore: past the grace window no retry needs them, and
+	// kept they would let a copy of the database and the retired token open
+	// the live one. It returns how many it dropped.
+	DropSealedSuccessors(ctx context.Context, rotatedBefore time.Time) (int, error)
+}
+
+// TokenState is what TokenState reads.
+type TokenState struct {
+	Session    *Session
+	User       *User // nil if the user no longer exists
+	JTIRevoked bool
 }
 
 // RevocationStore keeps revoked access tokens and the revocation feed.

@@ -28,7 +28,7 @@ func TestNoEnumeration(t *testing.T) {
 	s.addUser("alice", alicePW, "orders:read")
 	off := s.addUser("disabled", "the disabled user's password", "orders:read")
 	off.Disabled = true
-	if err := s.store.UpdateUser(s.ctx, off); err != nil {
+	if _, err := s.store.UpdateUser(s.ctx, off, ""); err != nil {
 		t.Fatal(err)
 	}
 

@@ -5,37 +5,36 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/internal/testclock"
-	"github.com/gatehouse/gatehouse/internal/testdb"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 	"github.com/gatehouse/gatehouse/password"
-	"github.com/gatehouse/gatehouse/ratelimit"
 	"github.com/gatehouse/gatehouse/session"
-	"github.com/gatehouse/gatehouse/store/sqlite"
 )
 
-const issuer = "https://auth.example.test"
+const issuer = testserver.Issuer
 
 // clock is the settable clock shared with the code under test.
 type clock = testclock.Clock
 
 // cheapHashing makes argon2id cheap: the corpus and the endpoint abuse are
 // about what the server answers, not about what hashing costs.
-var cheapHashing = password.Config{Memory: 64, Time: 1, AllowWeak: true}
+var cheapHashing = testserver.CheapHashing
 
-// server is a Gatehouse server on a fresh SQLite database, served over a
-// real HTTP listener.
+// server is a test server (internal/testserver) with the helpers of the
+// attack corpus. The throttle is on, as in production, but with limits
+// these tests never reach: brute force has its own tests, and a 429 here
+// would hide the answer each row is about.
 type server struct {
 	t        *testing.T
 	ctx      context.Context
-	store    *sqlite.Store
+	srv      *testserver.Server
+	store    gatehouse.Store
 	clock    *clock
 	sessions *session.Manager
 	hasher   *password.Hasher
@@ -45,77 +44,28 @@ type server struct {
 
 func newServer(t *testing.T, hashing password.Config) *server {
 	t.Helper()
-	ctx := context.Background()
-	st := testdb.SQLite(t)
-	clk := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	keys, err := session.LoadKeyring(ctx, st, session.KeyringConfig{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := session.New(session.Config{Store: st, Keyring: keys, Issuer: issuer, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := password.New(hashing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The throttle is on, as in production, but with limits these tests
-	// never reach: brute force has its own tests, and a 429 here would
-	// hide the answer each row is about.
-	const never = 1 << 30
-	throttle := ratelimit.New(ratelimit.NewMemory(clk.Now), ratelimit.Config{
-		PairFree: never, AccountFree: never, IPFree: never, GlobalPerSecond: -1, Now: clk.Now,
-	})
-	handler, err := httpapi.New(httpapi.Config{
-		Store: st, Sessions: m, Keyring: keys, Passwords: h, Throttle: throttle,
-		Issuer: issuer, Now: clk.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(handler)
-	t.Cleanup(ts.Close)
-	return &server{t: t, ctx: ctx, store: st, clock: clk, sessions: m, hasher: h, url: ts.URL, client: ts.Client()}
+	srv := testserver.New(t, testserver.Options{Hashing: &hashing, Throttle: &testserver.NoLimits,
+		HTTP: func(c *httpapi.Config) { c.TrustedProxies = nil }})
+	return &server{t: t, ctx: srv.Ctx, srv: srv, store: srv.Store, clock: srv.Clock, sessions: srv.Sessions,
+		hasher: srv.Hasher, url: srv.URL, client: srv.Client}
 }
 
 // addUser creates a user with a password hashed by the server's hasher.
 func (s *server) addUser(name, pw string, scopes ...string) *gatehouse.User {
 	s.t.Helper()
-	hash, err := s.hasher.Hash(s.ctx, pw)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return s.addUserHash(name, hash, scopes...)
+	return s.srv.AddUser(name, pw, scopes...)
 }
 
 // addUserHash creates a user with a stored hash, as an import would.
 func (s *server) addUserHash(name, hash string, scopes ...string) *gatehouse.User {
 	s.t.Helper()
-	canon, err := httpapi.CanonicalUsername(name)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	now := s.clock.Now()
-	u := &gatehouse.User{ID: session.NewID(), Username: canon, PasswordHash: hash, Scopes: scopes,
-		CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
-	if err := s.store.CreateUser(s.ctx, u); err != nil {
-		s.t.Fatal(err)
-	}
-	return u
+	return s.srv.AddUserHash(name, hash, scopes...)
 }
 
 // addClient registers a confidential client.
 func (s *server) addClient(id, secret string) {
 	s.t.Helper()
-	h, err := s.hasher.Hash(s.ctx, secret)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	c := &gatehouse.Client{ID: id, Name: id, SecretHash: h, CreatedAt: s.clock.Now()}
-	if err := s.store.CreateClient(s.ctx, c); err != nil {
-		s.t.Fatal(err)
-	}
+	s.srv.AddClient(id, secret)
 }
 
 // response is an answer read in full.

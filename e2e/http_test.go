@@ -74,6 +74,16 @@ func login(t *testing.T, base, user, pw string) tokens {
 	return wantTokens(t, r)
 }
 
+// loginAdmin logs in asking for the admin scope, which is granted only
+// when asked for by name.
+func loginAdmin(t *testing.T, base, user, pw string) tokens {
+	t.Helper()
+	r := call(t, "POST", base, "/token", url.Values{
+		"grant_type": {"password"}, "username": {user}, "password": {pw}, "scope": {"gatehouse:admin"},
+	}, "")
+	return wantTokens(t, r)
+}
+
 // refresh posts the refresh_token grant and returns the reply.
 func refresh(t *testing.T, base, refreshToken string) *reply {
 	t.Helper()

@@ -445,7 +445,7 @@ func wantOrdersAPI(t *testing.T, gh *proc, db string, api *proc) {
 		}
 		published := kids(t, gh.url())
 		gatehouse(t, db, alicePassword+"\n", "user", "add", "root", "--password-stdin", "--scope", "gatehouse:admin")
-		admin := login(t, gh.url(), "root", alicePassword)
+		admin := loginAdmin(t, gh.url(), "root", alicePassword)
 		if r := call(t, "POST", gh.url(), "/admin/keys/rotate", url.Values{}, admin.access); r.status != http.StatusOK {
 			t.Fatalf("POST /admin/keys/rotate: %d %s", r.status, r.body)
 		}

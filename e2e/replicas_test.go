@@ -57,7 +57,7 @@ func TestReplicasShareSessionsRevocationsAndKeys(t *testing.T) {
 	// rotate the keys on A, twice: the second rotation makes active a key
 	// created by the first, which B has not loaded yet. Each time a token
 	// A signs afterwards verifies on B at once.
-	admin := login(t, a, "root", adminPassword)
+	admin := loginAdmin(t, a, "root", adminPassword)
 	signedBefore := tokenKid(t, first.access)
 	for i := range 2 {
 		r := call(t, "POST", a, "/admin/keys/rotate", url.Values{}, admin.access)

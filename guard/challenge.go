@@ -48,9 +48,12 @@ func (c challenge) write(w http.ResponseWriter, realm string) {
 	h := w.Header()
 	if c.status != http.StatusServiceUnavailable { // not a credentials problem: no challenge
 		h.Set("WWW-Authenticate", b.String())
+	} else {
+		h.Set("Retry-After", "1")
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
 	body, _ := json.Marshal(struct {
 		Error       string `json:"error,omitempty"`

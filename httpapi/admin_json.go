@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -33,27 +34,19 @@ func readAdminJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-// checkScopes validates scope tokens given as a JSON array.
+// checkScopes validates scope tokens given as a JSON array (the account
+// service checks them again; this gives the admin a precise answer).
 func checkScopes(sc []string) ([]string, error) {
 	out := []string{}
 	for _, t := range sc {
 		if !gatehouse.ValidScopeToken(t) {
 			return nil, errInvalidRequest.with("scopes must be RFC 6749 scope tokens")
 		}
-		if !contains(out, t) {
+		if !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
 	return out, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 type userView struct {
@@ -76,13 +69,4 @@ func viewUser(u *gatehouse.User) userView {
 		ID: u.ID, Username: u.Username, Scopes: sc, Disabled: u.Disabled,
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), PasswordChangedAt: u.PasswordChangedAt.UTC(),
 	}
-}
-
-// adminEvent records an admin action with the acting admin's id.
-func (s *server) adminEvent(r *http.Request, kind, userID, detail string) {
-	c := claimsFrom(r.Context())
-	s.record(r.Context(), &gatehouse.Event{
-		Kind: kind, UserID: userID, ClientID: c.ClientID, IP: clientIP(r, s.proxies),
-		Detail: detail + " (by " + c.Subject + ")",
-	})
 }

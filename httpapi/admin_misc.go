@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 type eventView struct {
@@ -21,16 +23,14 @@ type eventView struct {
 // handleAdminEvents is GET /admin/events?user=ID&before=ID&limit=N: the
 // audit log, newest first. "next" is the before= of the following page, 0
 // at the end.
-func (s *server) handleAdminEvents(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleAdminEvents(w http.ResponseWriter, r *http.Request) error {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		s.fail(w, r, errInvalidRequest.with("malformed query string"))
-		return
+		return errInvalidRequest.with("malformed query string")
 	}
 	qp, err := fromValues(q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	num := func(name string, def, max int64) (int64, bool) {
 		v := qp.get(name)
@@ -43,13 +43,11 @@ func (s *server) handleAdminEvents(w http.ResponseWriter, r *http.Request) {
 	before, ok1 := num("before", 0, 1<<62)
 	limit, ok2 := num("limit", 100, 1000)
 	if !ok1 || !ok2 || limit == 0 {
-		s.fail(w, r, errInvalidRequest.with("before must be an event id and limit 1 to 1000"))
-		return
+		return errInvalidRequest.with("before must be an event id and limit 1 to 1000")
 	}
 	evs, err := s.store.Events(r.Context(), qp.get("user"), before, int(limit))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]eventView, 0, len(evs))
 	var next int64
@@ -63,17 +61,23 @@ func (s *server) handleAdminEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]any{"events": out, "next": next})
+	return nil
 }
 
 // handleAdminRotateKeys is POST /admin/keys/rotate: the next key starts
 // signing, the active one retires (published until its tokens expire).
-func (s *server) handleAdminRotateKeys(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleAdminRotateKeys(w http.ResponseWriter, r *http.Request) error {
 	if err := s.keyring.Rotate(r.Context()); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	kid := s.keyring.Signer().Key().ID()
-	s.adminEvent(r, "admin", "", "signing keys rotated; active kid "+kid)
+	c, err := claimsFrom(r.Context())
+	if err != nil {
+		return err
+	}
+	s.audit.Record(r.Context(), &gatehouse.Event{Kind: gatehouse.EventAdmin, ClientID: c.ClientID, IP: clientIP(r, s.proxies),
+		Detail: "signing keys rotated; active kid " + kid + " (by " + c.Subject + ")"})
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]string{"active_kid": kid})
+	return nil
 }

@@ -12,7 +12,8 @@ import (
 func adminFixture(t *testing.T) (*fixture, *gatehouse.User, tokens, string) {
 	f, alice, tk := tokenFixture(t)
 	f.addUser("root", "root password 1", gatehouse.AdminScope)
-	return f, alice, tk, f.login("root", "root password 1").AccessToken
+	// The admin scope is granted only when asked for by name.
+	return f, alice, tk, f.login("root", "root password 1", "scope", gatehouse.AdminScope).AccessToken
 }
 
 func (f *fixture) admin(tok, method, target, body string) *httptest.ResponseRecorder {
@@ -103,14 +104,19 @@ func TestAdminScopesRevokeSessionsEventsAndKeys(t *testing.T) {
 	if w := f.admin(root, "PATCH", "/admin/users/"+alice.ID, `{"scopes":["orders:read"]}`); w.Code != 200 {
 		t.Fatalf("scopes: %d %s", w.Code, w.Body)
 	}
+	// Taking a scope away ended the session that had it.
+	if w := f.bearer("GET", "/userinfo", tk.AccessToken); w.Code != 401 {
+		t.Errorf("access token after a scope was taken away: %d", w.Code)
+	}
 	if w := f.admin(root, "PATCH", "/admin/users/nobody", `{"disabled":true}`); w.Code != 404 {
 		t.Errorf("unknown user: %d", w.Code)
 	}
+	again := f.login("alice", alicePW)
 	w := f.admin(root, "POST", "/admin/users/"+alice.ID+"/revoke-sessions", "")
 	if w.Code != 200 || w.Body.String() != "{\"revoked\":1}\n" {
 		t.Fatalf("revoke-sessions: %d %s", w.Code, w.Body)
 	}
-	if w := f.bearer("GET", "/userinfo", tk.AccessToken); w.Code != 401 {
+	if w := f.bearer("GET", "/userinfo", again.AccessToken); w.Code != 401 {
 		t.Errorf("access token after revoke-sessions: %d", w.Code)
 	}
 	w = f.admin(root, "GET", "/admin/users", "")

@@ -1,19 +1,20 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/password"
+	"github.com/gatehouse/gatehouse/account"
 )
 
+// The admin API maps each route onto account.Service, which owns every
+// change to a user: conditional writes, ending sessions, audit.
+
 // handleAdminListUsers is GET /admin/users.
-func (s *server) handleAdminListUsers(w http.ResponseWriter, r *http.Request) {
-	us, err := s.store.ListUsers(r.Context())
+func (s *server) handleAdminListUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.accounts.List(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]userView, 0, len(us))
 	for _, u := range us {
@@ -21,17 +22,22 @@ func (s *server) handleAdminListUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	return nil
 }
 
 // handleAdminGetUser is GET /admin/users/{id}.
-func (s *server) handleAdminGetUser(w http.ResponseWriter, r *http.Request) {
-	u, err := s.userByPath(r)
+func (s *server) handleAdminGetUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
+	}
+	u, err := s.accounts.Get(r.Context(), id)
+	if err != nil {
+		return err
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, viewUser(u))
+	return nil
 }
 
 type createUser struct {
@@ -43,25 +49,29 @@ type createUser struct {
 // handleAdminCreateUser is POST /admin/users: {"username","password",
 // "scopes":[...]} → 201 with the user. The username is stored in its
 // canonical form; a taken name is 409.
-func (s *server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) error {
 	var in createUser
 	if err := readAdminJSON(w, r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	scopes, err := checkScopes(in.Scopes)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	u, err := s.createUser(r.Context(), in.Username, in.Password, scopes)
+	if len(in.Password) > maxPassword {
+		return errInvalidRequest.with("password too long")
+	}
+	by, err := s.actor(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.adminEvent(r, gatehouse.EventAdmin, u.ID, "user created")
+	u, err := s.accounts.Create(r.Context(), account.NewUser{Username: in.Username, Password: in.Password, Scopes: scopes}, by)
+	if err != nil {
+		return err
+	}
 	noStore(w)
 	writeJSON(w, http.StatusCreated, viewUser(u))
+	return nil
 }
 
 type updateUser struct {
@@ -71,134 +81,99 @@ type updateUser struct {
 }
 
 // handleAdminUpdateUser is PATCH /admin/users/{id}: any of "scopes",
-// "disabled", "password". Disabling a user or setting their password ends
-// all their sessions.
-func (s *server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request) {
+// "disabled", "password", applied to the user as it is when written. A new
+// password, disabling and taking a scope away end every session and access
+// token of the user issued before, at once.
+func (s *server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	var in updateUser
 	if err := readAdminJSON(w, r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	u, err := s.userByPath(r)
+	id, err := userID(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	ctx := r.Context()
-	now := s.now().UTC()
-	nu := *u
-	endSessions := ""
+	c := account.Changes{Disabled: in.Disabled, Password: in.Password}
 	if in.Scopes != nil {
-		if nu.Scopes, err = checkScopes(*in.Scopes); err != nil {
-			s.fail(w, r, err)
-			return
+		sc, err := checkScopes(*in.Scopes)
+		if err != nil {
+			return err
 		}
+		c.Scopes = &sc
 	}
-	if in.Password != nil {
-		if err := s.passwords.CheckPolicy(*in.Password); err != nil {
-			s.fail(w, r, policyError(err))
-			return
-		}
-		if nu.PasswordHash, err = s.passwords.Hash(ctx, *in.Password); err != nil {
-			s.fail(w, r, hashError(err))
-			return
-		}
-		nu.PasswordChangedAt = now
-		endSessions = "password changed"
-	}
-	if in.Disabled != nil {
-		nu.Disabled = *in.Disabled
-		if nu.Disabled && !u.Disabled {
-			endSessions = "user disabled"
-		}
-	}
-	nu.UpdatedAt = now
-	if err := s.store.UpdateUser(ctx, &nu); err != nil {
-		if errors.Is(err, gatehouse.ErrNotFound) {
-			err = errNotFound.with("no such user")
-		}
-		s.fail(w, r, err)
-		return
-	}
-	if endSessions != "" {
-		if _, err := s.sessions.EndUserSessions(ctx, nu.ID, endSessions); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	switch {
-	case in.Password != nil:
-		s.adminEvent(r, gatehouse.EventPasswordChanged, nu.ID, "password set")
-	}
-	if nu.Disabled != u.Disabled {
-		kind, what := gatehouse.EventUserDisabled, "user disabled"
-		if !nu.Disabled {
-			kind, what = gatehouse.EventAdmin, "user enabled"
-		}
-		s.adminEvent(r, kind, nu.ID, what)
-	}
-	if in.Scopes != nil {
-		s.adminEvent(r, gatehouse.EventAdmin, nu.ID, "scopes set to "+quoteName(gatehouse.FormatScope(nu.Scopes)))
-	}
-	noStore(w)
-	writeJSON(w, http.StatusOK, viewUser(&nu))
-}
-
-// handleAdminDeleteUser is DELETE /admin/users/{id}: its sessions end
-// first, so their access tokens are refused at once, then it is deleted.
-func (s *server) handleAdminDeleteUser(w http.ResponseWriter, r *http.Request) {
-	u, err := s.userByPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if _, err := s.sessions.EndUserSessions(r.Context(), u.ID, "user deleted"); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.store.DeleteUser(r.Context(), u.ID); err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
-		s.fail(w, r, err)
-		return
-	}
-	s.adminEvent(r, gatehouse.EventAdmin, u.ID, "user deleted")
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// handleAdminRevokeSessions is POST /admin/users/{id}/revoke-sessions.
-func (s *server) handleAdminRevokeSessions(w http.ResponseWriter, r *http.Request) {
-	u, err := s.userByPath(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	n, err := s.sessions.EndUserSessions(r.Context(), u.ID, "revoked by an admin")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.adminEvent(r, gatehouse.EventAdmin, u.ID, "all sessions revoked")
-	noStore(w)
-	writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
-}
-
-func (s *server) userByPath(r *http.Request) (*gatehouse.User, error) {
-	id := r.PathValue("id")
-	if id == "" || len(id) > 128 {
-		return nil, errNotFound.with("no such user")
-	}
-	u, err := s.store.UserByID(r.Context(), id)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, errNotFound.with("no such user")
-	}
-	return u, err
-}
-
-func policyError(err error) error {
-	switch {
-	case errors.Is(err, password.ErrTooShort):
-		return errInvalidRequest.with("password too short")
-	case errors.Is(err, password.ErrTooLong):
+	if in.Password != nil && len(*in.Password) > maxPassword {
 		return errInvalidRequest.with("password too long")
 	}
-	return err
+	by, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	u, _, err := s.accounts.Update(r.Context(), id, c, by)
+	if err != nil {
+		return err
+	}
+	noStore(w)
+	writeJSON(w, http.StatusOK, viewUser(u))
+	return nil
+}
+
+// handleAdminDeleteUser is DELETE /admin/users/{id}: the user, its sessions
+// and every token issued to it end in one atomic operation.
+func (s *server) handleAdminDeleteUser(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	by, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	if err := s.accounts.Delete(r.Context(), id, by); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleAdminRevokeSessions is POST /admin/users/{id}/revoke-sessions: every
+// session and access token of the user issued before now ends.
+func (s *server) handleAdminRevokeSessions(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	by, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	n, err := s.accounts.EndSessions(r.Context(), id, "revoked by an admin", by)
+	if err != nil {
+		return err
+	}
+	noStore(w)
+	writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
+	return nil
+}
+
+// userID is the {id} of an admin route; an implausible one is not found.
+func userID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > 128 {
+		return "", errNotFound.with("no such user")
+	}
+	return id, nil
+}
+
+// actor is the admin making the request, for the audit log.
+func (s *server) actor(r *http.Request) (account.Actor, error) {
+	c, err := claimsFrom(r.Context())
+	if err != nil {
+		return account.Actor{}, err
+	}
+	return account.Actor{By: c.Subject, ClientID: c.ClientID, IP: clientIP(r, s.proxies)}, nil
+}
+
+// self is the user acting on their own account (logout everywhere).
+func (s *server) self(r *http.Request, c *gatehouse.Claims) account.Actor {
+	return account.Actor{By: "the user", ClientID: c.ClientID, IP: clientIP(r, s.proxies)}
 }

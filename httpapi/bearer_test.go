@@ -1,15 +1,21 @@
 package httpapi_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 )
 
 func TestBearerAnswers(t *testing.T) {
 	f, _, tk := tokenFixture(t)
 	const bare = `Bearer realm="gatehouse"`
-	const invalid = `Bearer realm="gatehouse", error="invalid_token", error_description="the access token is invalid, expired or revoked"`
+	const invalid = `Bearer realm="gatehouse", error="invalid_token", error_description="the access token is invalid"`
+	const query = `Bearer realm="gatehouse", error="invalid_request", error_description="access tokens in the query string are not accepted"`
 	parts := strings.Split(tk.AccessToken, ".")
 	cases := []struct {
 		name      string
@@ -28,10 +34,12 @@ func TestBearerAnswers(t *testing.T) {
 		{"token over 8 KiB", "/userinfo", []string{"Bearer " + strings.Repeat("a", 8<<10+1)}, 401, invalid},
 		{"a megabyte of dots", "/userinfo", []string{"Bearer " + strings.Repeat(".", 1<<20)}, 401, invalid},
 		{"refresh token as access token", "/userinfo", []string{"Bearer " + tk.RefreshToken}, 401, invalid},
-		{"token in header and query", "/userinfo?access_token=" + tk.AccessToken, []string{"Bearer " + tk.AccessToken}, 400, `Bearer realm="gatehouse", error="invalid_request", error_description="more than one access token"`},
-		{"token twice in the query", "/userinfo?access_token=" + tk.AccessToken + "&access_token=" + tk.AccessToken, nil, 400, `Bearer realm="gatehouse", error="invalid_request", error_description="more than one access token"`},
-		{"two Authorization headers", "/userinfo", []string{"Bearer " + tk.AccessToken, "Bearer " + tk.AccessToken}, 400, `Bearer realm="gatehouse", error="invalid_request", error_description="more than one access token"`},
-		{"user token on the admin API", "/admin/users", []string{"Bearer " + tk.AccessToken}, 403, `Bearer realm="gatehouse", error="insufficient_scope", error_description="the access token lacks the required scope", scope="gatehouse:admin"`},
+		{"token in the query", "/userinfo?access_token=" + tk.AccessToken, nil, 400, query},
+		{"token in header and query", "/userinfo?access_token=" + tk.AccessToken, []string{"Bearer " + tk.AccessToken}, 400, query},
+		{"token twice in the query", "/userinfo?access_token=" + tk.AccessToken + "&access_token=" + tk.AccessToken, nil, 400, query},
+		{"token in the query of the admin API", "/admin/users?access_token=" + tk.AccessToken, nil, 400, query},
+		{"two Authorization headers", "/userinfo", []string{"Bearer " + tk.AccessToken, "Bearer " + tk.AccessToken}, 400, `Bearer realm="gatehouse", error="invalid_request", error_description="more than one Authorization header"`},
+		{"user token on the admin API", "/admin/users", []string{"Bearer " + tk.AccessToken}, 403, `Bearer realm="gatehouse", error="insufficient_scope", error_description="the access token lacks a required scope", scope="gatehouse:admin"`},
 		{"no token on the admin API", "/admin/users", nil, 401, bare},
 		{"no token on /sessions", "/sessions", nil, 401, bare},
 	}
@@ -50,7 +58,6 @@ func TestBearerAnswers(t *testing.T) {
 	for _, ok := range []req{
 		{method: "GET", target: "/userinfo", header: http.Header{"Authorization": {"Bearer " + tk.AccessToken}}},
 		{method: "GET", target: "/userinfo", header: http.Header{"Authorization": {"bEARER " + tk.AccessToken}}},
-		{method: "GET", target: "/userinfo?access_token=" + tk.AccessToken},
 	} {
 		if w := f.do(ok); w.Code != 200 {
 			t.Errorf("%s %v: %d %s", ok.target, ok.header, w.Code, w.Body)
@@ -191,5 +198,30 @@ func TestSessionsListsAndEndsTheCallersSessions(t *testing.T) {
 	}
 	if w := f.bearer("GET", "/userinfo", other.AccessToken); w.Code != 401 {
 		t.Errorf("ended session's access token: %d", w.Code)
+	}
+}
+
+// failingTokenState is a store whose TokenState fails, as a database that
+// went away would.
+type failingTokenState struct{ gatehouse.Store }
+
+func (failingTokenState) TokenState(context.Context, string, string) (*gatehouse.TokenState, error) {
+	return nil, errors.New("database unreachable")
+}
+
+func TestABearerTokenThatCannotBeCheckedIs503NotInvalid(t *testing.T) {
+	healthy := testserver.New(t, testserver.Options{})
+	healthy.AddUser("alice", alicePW)
+	tk := healthy.Login(t, "alice", alicePW)
+	// A second server on the same database whose TokenState fails.
+	down := testserver.New(t, testserver.Options{Store: healthy.Store, Clock: healthy.Clock,
+		Wrap: func(st gatehouse.Store) gatehouse.Store { return failingTokenState{st} }})
+	r := down.Bearer(t, "GET", "/userinfo", tk.AccessToken)
+	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || r.Header.Get("WWW-Authenticate") != "" {
+		t.Errorf("/userinfo while the store fails: %s, Retry-After %q, WWW-Authenticate %q; want 503 with Retry-After and no challenge",
+			r, r.Header.Get("Retry-After"), r.Header.Get("WWW-Authenticate"))
+	}
+	if r := healthy.Bearer(t, "GET", "/userinfo", tk.AccessToken); r.Status != http.StatusOK {
+		t.Errorf("the token on a healthy server: %s", r)
 	}
 }

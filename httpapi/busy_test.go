@@ -7,26 +7,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/httpapi"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 	"github.com/gatehouse/gatehouse/password"
 )
 
 func TestALoginStormPastTheHashingBoundGets503WithRetryAfter(t *testing.T) {
 	// One hashing slot, a millisecond of patience, and the real argon2id
 	// cost for the dummy hash that unknown users are checked against.
-	busy, err := password.New(password.Config{MaxConcurrent: 1, MaxWait: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFixture(t, func(c *httpapi.Config) { c.Passwords = busy })
+	s := testserver.New(t, testserver.Options{
+		Hashing:  &password.Config{MaxConcurrent: 1, MaxWait: time.Millisecond},
+		Throttle: &testserver.NoLimits,
+	})
 	const n = 8
 	codes := make([]int, n)
 	retry := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			w := f.postForm("/token", form("grant_type", "password", "username", fmt.Sprintf("nobody%d", i), "password", "whatever it is"))
-			codes[i], retry[i] = w.Code, w.Header().Get("Retry-After")
+			r, _ := s.TryLogin(t, fmt.Sprintf("nobody%d", i), "whatever it is")
+			codes[i], retry[i] = r.Status, r.Header.Get("Retry-After")
 		})
 	}
 	wg.Wait()

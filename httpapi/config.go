@@ -8,21 +8,29 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/account"
+	"github.com/gatehouse/gatehouse/audit"
+	"github.com/gatehouse/gatehouse/guard"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/ratelimit"
 	"github.com/gatehouse/gatehouse/session"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Config is what the server's handlers need. Store, Sessions, Keyring,
-// Passwords and Issuer are required.
+// Config is what the server's handlers need. Store, Sessions, Accounts,
+// Keyring, Passwords and Issuer are required.
 type Config struct {
-	Store     gatehouse.Store
-	Sessions  *session.Manager
+	Store    gatehouse.Store
+	Sessions *session.Manager
+	// Accounts is the one service through which users change (logins,
+	// sign-ups and the admin API alike).
+	Accounts  *account.Service
 	Keyring   *session.Keyring
 	Passwords *password.Hasher
-	// Throttle slows down password guessing; nil means no throttling.
+	// Throttle is the login throttle Accounts uses, for its metrics; nil
+	// means none.
 	Throttle *ratelimit.Throttle
 	// Issuer is the iss of the tokens and the base of the metadata URLs.
 	Issuer string
@@ -43,6 +51,7 @@ type Config struct {
 type server struct {
 	store     gatehouse.Store
 	sessions  *session.Manager
+	accounts  *account.Service
 	keyring   *session.Keyring
 	passwords *password.Hasher
 	throttle  *ratelimit.Throttle
@@ -51,14 +60,15 @@ type server struct {
 	proxies   []netip.Prefix
 	log       *slog.Logger
 	now       func() time.Time
+	audit     *audit.Recorder
 }
 
 // New returns the server's HTTP handler: every route of design.md §2,
 // behind the security headers, with request metrics when cfg.Registry is
 // set.
 func New(cfg Config) (http.Handler, error) {
-	if cfg.Store == nil || cfg.Sessions == nil || cfg.Keyring == nil || cfg.Passwords == nil {
-		return nil, errors.New("httpapi: Store, Sessions, Keyring and Passwords are required")
+	if cfg.Store == nil || cfg.Sessions == nil || cfg.Accounts == nil || cfg.Keyring == nil || cfg.Passwords == nil {
+		return nil, errors.New("httpapi: Store, Sessions, Accounts, Keyring and Passwords are required")
 	}
 	if cfg.Issuer == "" {
 		return nil, errors.New("httpapi: Issuer is required")
@@ -66,6 +76,7 @@ func New(cfg Config) (http.Handler, error) {
 	s := &server{
 		store:     cfg.Store,
 		sessions:  cfg.Sessions,
+		accounts:  cfg.Accounts,
 		keyring:   cfg.Keyring,
 		passwords: cfg.Passwords,
 		throttle:  cfg.Throttle,
@@ -81,6 +92,7 @@ func New(cfg Config) (http.Handler, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.audit = audit.New(s.store, s.log, s.now)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var h http.Handler = mux
@@ -92,25 +104,33 @@ func New(cfg Config) (http.Handler, error) {
 }
 
 func (s *server) routes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /token", s.handleToken)
-	mux.HandleFunc("POST /revoke", s.handleRevoke)
-	mux.HandleFunc("POST /introspect", s.handleIntrospect)
-	mux.HandleFunc("GET /revocations", s.handleRevocations)
+	h := s.handle
+	mux.Handle("POST /token", h(s.handleToken))
+	mux.Handle("POST /revoke", h(s.handleRevoke))
+	mux.Handle("POST /introspect", h(s.handleIntrospect))
+	mux.Handle("GET /revocations", h(s.handleRevocations))
 	if s.signup {
-		mux.HandleFunc("POST /signup", s.handleSignup)
+		mux.Handle("POST /signup", h(s.handleSignup))
 	}
 
-	mux.Handle("POST /logout", s.bearer(http.HandlerFunc(s.handleLogout)))
-	mux.Handle("GET /sessions", s.bearer(http.HandlerFunc(s.handleSessions)))
-	mux.Handle("DELETE /sessions/{id}", s.bearer(http.HandlerFunc(s.handleEndSession)))
-	mux.Handle("GET /userinfo", s.bearer(http.HandlerFunc(s.handleUserinfo)))
+	// The server's own bearer routes use guard, as any API does, with a
+	// Verifier that decides from the store (session.Manager.Authenticate):
+	// one extraction, one challenge format, no query-string tokens.
+	bearer := guard.Middleware(verifier{s}, guard.WithRealm(realm))
+	mux.Handle("POST /logout", bearer(h(s.handleLogout)))
+	mux.Handle("GET /sessions", bearer(h(s.handleSessions)))
+	mux.Handle("DELETE /sessions/{id}", bearer(h(s.handleEndSession)))
+	mux.Handle("GET /userinfo", bearer(h(s.handleUserinfo)))
 
-	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
-	mux.HandleFunc("GET /.well-known/oauth-authorization-server", s.handleMetadata)
+	mux.Handle("GET /.well-known/jwks.json", h(s.handleJWKS))
+	mux.Handle("GET /.well-known/oauth-authorization-server", h(s.handleMetadata))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 
-	admin := func(h http.HandlerFunc) http.Handler { return s.bearer(s.requireScope(gatehouse.AdminScope, h)) }
+	// Admin routes need gatehouse:admin, judged on the user's current
+	// scopes: the verifier's claims grant only what the user still has.
+	requireAdmin := guard.RequireScope(gatehouse.AdminScope)
+	admin := func(fn handlerFunc) http.Handler { return bearer(requireAdmin(h(fn))) }
 	mux.Handle("GET /admin/users", admin(s.handleAdminListUsers))
 	mux.Handle("POST /admin/users", admin(s.handleAdminCreateUser))
 	mux.Handle("GET /admin/users/{id}", admin(s.handleAdminGetUser))

@@ -2,16 +2,16 @@
 // design.md §2, the OAuth 2.0 wire formats (RFC 6749 token and error
 // responses, RFC 6750 Bearer challenges, RFC 7009 revocation, RFC 7662
 // introspection, RFC 8414 metadata), client authentication (RFC 6749
-// §2.3.1), the canonical form of usernames, the client IP behind trusted
-// proxies, security headers and request caps, the admin API and the
-// Prometheus request metrics.
+// §2.3.1), the client IP behind trusted proxies, security headers and
+// request caps, the admin API and the Prometheus request metrics.
 //
-// It decides nothing about tokens itself: session runs the refresh-token
-// state machine and checks access tokens (Manager.Authenticate refuses
-// revoked ones), password hashes and verifies, ratelimit throttles logins,
-// and the store keeps everything. This package turns requests into calls to
-// them and their errors into precise 4xx answers; an error it does not know
-// becomes a logged 500 with no detail.
+// It decides nothing itself: account owns every change to a user and the
+// login policy, session runs the refresh-token state machine and checks
+// access tokens from durable state (Manager.Authenticate), guard extracts
+// and challenges bearer tokens on the server's own routes as on any API's,
+// and the store keeps everything. Handlers return errors; one table (wire)
+// maps the domain's errors to precise 4xx answers, and an error it does not
+// know becomes a logged 500 with no detail.
 //
 // Hostile input is answered before it costs anything: bodies over 64 KiB are
 // refused with 413 before parsing, repeated parameters and parameters in the
@@ -28,12 +28,16 @@
 //     "forget_at"}],"next"} with forget_at in Unix seconds; "next" is the
 //     cursor to pass as since= on the next call.
 //   - the admin API speaks JSON only (scopes as an array of strings).
+//   - /revocations entries of kind "user" carry "issued_before" (Unix
+//     seconds): every access token of that user with an earlier iat is
+//     revoked.
 //   - POST /signup (only with Config.Signup) takes username and password,
 //     creates a user without scopes, answers 201 {"sub",
-//     "preferred_username"} or 409 for a taken name, and counts every
-//     sign-up against the client IP with the login throttle.
+//     "preferred_username"} or 409 for a taken name; sign-ups are bounded
+//     per client address by their own limit.
+//   - the default scope of a login (no scope, or an empty one) is every
+//     scope of the user except gatehouse:admin.
 //
 // Routing is the standard library's ServeMux (method patterns, 405 with
-// Allow); metrics are github.com/prometheus/client_golang; Unicode
-// normalisation of usernames is golang.org/x/text/unicode/norm.
+// Allow); metrics are github.com/prometheus/client_golang.
 package httpapi

@@ -1,6 +1,14 @@
 package httpapi
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/account"
+	"github.com/gatehouse/gatehouse/password"
+	"github.com/gatehouse/gatehouse/session"
+)
 
 // oauthError is an RFC 6749 §5.2 error answer: a code, a description safe to
 // show the client, and the HTTP status. The values below are sentinels;
@@ -36,8 +44,58 @@ var (
 	errBusy                 = &oauthError{Code: "temporarily_unavailable", Description: "the server is busy; retry later", Status: http.StatusServiceUnavailable}
 	errNotFound             = &oauthError{Code: "not_found", Description: "no such resource", Status: http.StatusNotFound}
 	errConflict             = &oauthError{Code: "conflict", Description: "already exists", Status: http.StatusConflict}
+	// errTokenGone is the RFC 6750 answer to a token whose user went away
+	// between its verification and its use.
+	errTokenGone = &oauthError{Code: "invalid_token", Description: "the access token is invalid, expired or revoked", Status: http.StatusUnauthorized}
 )
 
 // errBadCredentials is the one answer to a wrong password, an unknown user,
 // a malformed username and a disabled account: it never says which.
 var errBadCredentials = errInvalidGrant.with("invalid username or password")
+
+// wire maps an error to its answer, and the Retry-After it carries (zero
+// for none): the one table from the domain's errors to the wire. nil for an
+// error it does not know, which is a 500.
+func wire(err error) (*oauthError, time.Duration) {
+	var oe *oauthError
+	if errors.As(err, &oe) {
+		if oe.Status == http.StatusServiceUnavailable {
+			return oe, time.Second
+		}
+		return oe, 0
+	}
+	var te *account.ThrottledError
+	if errors.As(err, &te) {
+		if te.Signup {
+			return errThrottled.with("too many sign-ups; retry later"), te.RetryAfter
+		}
+		return errThrottled, te.RetryAfter
+	}
+	for _, m := range wireTable {
+		if errors.Is(err, m.err) {
+			if m.answer.Status == http.StatusServiceUnavailable {
+				return m.answer, time.Second
+			}
+			return m.answer, 0
+		}
+	}
+	return nil, 0
+}
+
+// wireTable is the answer to each domain error, in the order they are tried.
+var wireTable = []struct {
+	err    error
+	answer *oauthError
+}{
+	{account.ErrBadCredentials, errBadCredentials},
+	{account.ErrInvalidUsername, errInvalidRequest.with("invalid username")},
+	{account.ErrUsernameTaken, errConflict.with("username taken")},
+	{account.ErrNotFound, errNotFound.with("no such user")},
+	{account.ErrInvalidScope, errInvalidScope.with("the requested scope exceeds the scope granted")},
+	{account.ErrContended, errConflict.with("the user changed concurrently; retry")},
+	{session.ErrInvalidScope, errInvalidScope.with("the requested scope exceeds the scope granted")},
+	{session.ErrInvalidGrant, errInvalidGrant.with("the grant is invalid, expired or revoked")},
+	{password.ErrTooShort, errInvalidRequest.with("password too short")},
+	{password.ErrTooLong, errInvalidRequest.with("password too long")},
+	{password.ErrBusy, errBusy},
+}

@@ -32,8 +32,5 @@ func (s *server) refreshGrant(r *http.Request, p params, client *gatehouse.Clien
 		UserAgent: r.UserAgent(),
 		IP:        clientIP(r, s.proxies),
 	})
-	if err != nil {
-		return nil, sessionError(err)
-	}
-	return g, nil
+	return g, err
 }

@@ -1,146 +1,71 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/internal/testclock"
-	"github.com/gatehouse/gatehouse/internal/testdb"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 	"github.com/gatehouse/gatehouse/password"
-	"github.com/gatehouse/gatehouse/ratelimit"
 	"github.com/gatehouse/gatehouse/session"
-	"github.com/gatehouse/gatehouse/store/sqlite"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-const issuer = "https://auth.example.test"
+const issuer = testserver.Issuer
 
 // clock is the settable clock shared with the code under test.
 type clock = testclock.Clock
 
+// fixture is a test server (internal/testserver) whose handler the tests
+// call in-process, with the remote address they choose.
 type fixture struct {
 	t        *testing.T
 	ctx      context.Context
-	store    *sqlite.Store
+	srv      *testserver.Server
+	store    gatehouse.Store
 	clock    *clock
 	keys     *session.Keyring
 	sessions *session.Manager
 	hasher   *password.Hasher
 	handler  http.Handler
 	registry *prometheus.Registry
-	logs     *syncBuffer
+	logs     *testserver.SyncBuffer
 }
 
 type fixtureOpt func(*httpapi.Config)
 
 func newFixture(t *testing.T, opts ...fixtureOpt) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st := testdb.SQLite(t)
-	clk := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	keys, err := session.LoadKeyring(ctx, st, session.KeyringConfig{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := session.New(session.Config{
-		Store: st, Keyring: keys, Issuer: issuer,
-		AccessTTL: 15 * time.Minute, IdleTTL: time.Hour, MaxAge: 3 * time.Hour, Grace: 10 * time.Second,
-		Now: clk.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := password.New(password.Config{Memory: 64, Time: 1, AllowWeak: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	logs := &syncBuffer{}
-	cfg := httpapi.Config{
-		Store: st, Sessions: m, Keyring: keys, Passwords: h,
-		Throttle:       ratelimit.New(ratelimit.NewMemory(clk.Now), ratelimit.Config{Now: clk.Now}),
-		Issuer:         issuer,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
-		Now:            clk.Now,
-		Registry:       reg,
-		Logger:         slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	handler, err := httpapi.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
+	srv := testserver.New(t, testserver.Options{HTTP: func(c *httpapi.Config) {
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		for _, o := range opts {
+			o(c)
 		}
-	})
-	return &fixture{t: t, ctx: ctx, store: st, clock: clk, keys: keys, sessions: m, hasher: h, handler: handler, registry: reg, logs: logs}
+	}})
+	return &fixture{t: t, ctx: srv.Ctx, srv: srv, store: srv.Store, clock: srv.Clock, keys: srv.Keys, sessions: srv.Sessions,
+		hasher: srv.Hasher, handler: srv.Handler, registry: srv.Registry, logs: srv.Logs}
 }
-
-// syncBuffer collects the server's log for assertions.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // addUser creates a user with a password and scopes.
 func (f *fixture) addUser(name, pw string, scopes ...string) *gatehouse.User {
 	f.t.Helper()
-	hash, err := f.hasher.Hash(f.ctx, pw)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	canon, err := httpapi.CanonicalUsername(name)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	now := f.clock.Now()
-	u := &gatehouse.User{ID: session.NewID(), Username: canon, PasswordHash: hash, Scopes: scopes,
-		CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now}
-	if err := f.store.CreateUser(f.ctx, u); err != nil {
-		f.t.Fatal(err)
-	}
-	return u
+	return f.srv.AddUser(name, pw, scopes...)
 }
 
 // addClient registers a client; an empty secret makes it public.
 func (f *fixture) addClient(id, secret string) {
 	f.t.Helper()
-	c := &gatehouse.Client{ID: id, Name: id, Public: secret == "", CreatedAt: f.clock.Now()}
-	if secret != "" {
-		h, err := f.hasher.Hash(f.ctx, secret)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		c.SecretHash = h
-	}
-	if err := f.store.CreateClient(f.ctx, c); err != nil {
-		f.t.Fatal(err)
-	}
+	f.srv.AddClient(id, secret)
 }
 
 // req is a request to the fixture's handler.

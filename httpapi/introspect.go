@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/account"
 	"github.com/gatehouse/gatehouse/session"
 )
 
@@ -31,43 +32,40 @@ var inactive = map[string]bool{"active": false}
 // checks the token as the server's own endpoints do. Refresh tokens and
 // anything that is not a valid, unrevoked access token of an enabled user
 // are {"active":false}.
-func (s *server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleIntrospect(w http.ResponseWriter, r *http.Request) error {
 	p, err := readParams(w, r, true)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if _, err := s.confidentialClient(r, p); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	tok := p.get("token")
 	if tok == "" {
-		s.fail(w, r, errInvalidRequest.with("token is required"))
-		return
+		return errInvalidRequest.with("token is required")
 	}
 	noStore(w)
 	if len(tok) > maxBearer {
 		writeJSON(w, http.StatusOK, inactive)
-		return
+		return nil
 	}
+	// Authenticate judges by the session and the user as they are now, and
+	// its claims carry only the scopes the user still has.
 	c, err := s.sessions.Authenticate(r.Context(), tok)
 	if errors.Is(err, session.ErrInvalidToken) {
 		writeJSON(w, http.StatusOK, inactive)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	u, err := s.store.UserByID(r.Context(), c.Subject)
-	if errors.Is(err, gatehouse.ErrNotFound) || (err == nil && u.Disabled) {
+	u, err := s.accounts.Get(r.Context(), c.Subject)
+	if errors.Is(err, account.ErrNotFound) || (err == nil && u.Disabled) {
 		writeJSON(w, http.StatusOK, inactive)
-		return
+		return nil
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var aud any = c.Audience
 	if len(c.Audience) == 1 {
@@ -78,4 +76,5 @@ func (s *server) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		Username: u.Username, TokenType: "Bearer", Exp: c.ExpiresAt.Unix(), Iat: c.IssuedAt.Unix(),
 		Iss: c.Issuer, Aud: aud, Jti: c.ID, Sid: c.SessionID,
 	})
+	return nil
 }

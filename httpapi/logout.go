@@ -9,49 +9,45 @@ import (
 )
 
 // handleLogout is POST /logout: it ends the caller's session, or with
-// all=true (form body or query) every session of the user. 204 either
-// way; the session's access tokens are refused at once.
-func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	c := claimsFrom(r.Context())
+// all=true (form body or query) every session and access token of the user
+// issued before now. 204 either way; the session's access tokens are
+// refused at once.
+func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	c, err := claimsFrom(r.Context())
+	if err != nil {
+		return err
+	}
 	p, err := readParams(w, r, false)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		s.fail(w, r, errInvalidRequest.with("malformed query string"))
-		return
+		return errInvalidRequest.with("malformed query string")
 	}
 	qp, err := fromValues(q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	all, err := logoutAll(p.get("all"), qp.get("all"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
-	switch {
-	case all:
-		_, err = s.sessions.EndUserSessions(ctx, c.Subject, "logout everywhere")
-	case c.SessionID != "":
+	if all {
+		_, err = s.accounts.EndSessions(ctx, c.Subject, "logout everywhere", s.self(r, c))
+	} else {
 		err = s.sessions.EndSession(ctx, c.Subject, c.SessionID, "logout")
 		if errors.Is(err, gatehouse.ErrNotFound) {
 			err = nil // already purged: nothing left to end
 		}
-	default:
-		tok, _ := ctx.Value(rawTokenKey).(string)
-		err = s.sessions.RevokeToken(ctx, tok, "access_token", c.ClientID)
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	noStore(w)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // logoutAll reads the all flag from the body or the query: "true" or

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -38,8 +37,11 @@ type errorBody struct {
 // invalid_client carries the Basic challenge (RFC 6749 §5.2).
 func writeOAuth(w http.ResponseWriter, e *oauthError) {
 	noStore(w)
-	if e.Status == http.StatusUnauthorized && e.Code == errInvalidClient.Code {
-		w.Header().Set("WWW-Authenticate", `Basic realm="gatehouse"`)
+	switch {
+	case e.Status == http.StatusUnauthorized && e.Code == errInvalidClient.Code:
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
+	case e.Code == errTokenGone.Code:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token"`)
 	}
 	writeJSON(w, e.Status, errorBody{Error: e.Code, Description: e.Description})
 }
@@ -53,13 +55,25 @@ func retryAfter(w http.ResponseWriter, d time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(s))
 }
 
-// fail answers err: an *oauthError as itself, anything else as a logged
-// 500 without detail.
+// handlerFunc is a handler that returns its error instead of answering
+// it; handle answers it, in one place.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts a handlerFunc: an error it returns is answered by fail.
+func (s *server) handle(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// fail answers err: a wire error or a domain error (wire maps it) as its
+// precise answer, anything else as a logged 500 without detail.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var oe *oauthError
-	if errors.As(err, &oe) {
-		if oe.Status == http.StatusServiceUnavailable {
-			retryAfter(w, time.Second)
+	if oe, wait := wire(err); oe != nil {
+		if wait > 0 {
+			retryAfter(w, wait)
 		}
 		writeOAuth(w, oe)
 		return
@@ -68,4 +82,12 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
 	noStore(w)
 	writeJSON(w, http.StatusInternalServerError, errorBody{Error: "server_error"})
+}
+
+// truncateBytes cuts s to at most n bytes.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }

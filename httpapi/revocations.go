@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/gatehouse/gatehouse"
 )
 
 // feedPage is how many revocations one call to /revocations returns at most.
@@ -14,6 +16,12 @@ type revocationView struct {
 	Kind     string `json:"kind"`
 	Value    string `json:"value"`
 	ForgetAt int64  `json:"forget_at"`
+	// IssuedBefore, for a "user" entry: every access token of the user
+	// whose iat is before it (Unix seconds) is revoked. It is the user's
+	// epoch rounded down to the second; tokens issued within that second,
+	// before the epoch moved, belong to sessions that have their own "sid"
+	// entries.
+	IssuedBefore int64 `json:"issued_before,omitempty"`
 }
 
 // handleRevocations is GET /revocations?since=CURSOR: the revocation feed
@@ -21,46 +29,45 @@ type revocationView struct {
 // clients (HTTP Basic; there is no body on a GET). "next" is the cursor of
 // the last entry returned, or since when there is none: pass it back as
 // since. An empty page means the caller is up to date.
-func (s *server) handleRevocations(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleRevocations(w http.ResponseWriter, r *http.Request) error {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		s.fail(w, r, errInvalidRequest.with("malformed query string"))
-		return
+		return errInvalidRequest.with("malformed query string")
 	}
 	qp, err := fromValues(q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	for k := range qp {
 		if k != "since" {
-			s.fail(w, r, errInvalidRequest.with("unexpected parameter "+quoteName(k)+"; client credentials go in the Authorization header"))
-			return
+			return errInvalidRequest.with("unexpected parameter " + quoteName(k) + "; client credentials go in the Authorization header")
 		}
 	}
 	if _, err := s.confidentialClient(r, params{}); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var since int64
 	if v := qp.get("since"); v != "" {
 		since, err = strconv.ParseInt(v, 10, 64)
 		if err != nil || since < 0 {
-			s.fail(w, r, errInvalidRequest.with("since must be a non-negative integer cursor"))
-			return
+			return errInvalidRequest.with("since must be a non-negative integer cursor")
 		}
 	}
 	revs, err := s.store.Revocations(r.Context(), since, feedPage, s.now())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]revocationView, 0, len(revs))
 	next := since
 	for _, v := range revs {
-		out = append(out, revocationView{Cursor: v.Cursor, Kind: v.Kind, Value: v.Value, ForgetAt: v.ForgetAt.Unix()})
+		rv := revocationView{Cursor: v.Cursor, Kind: v.Kind, Value: v.Value, ForgetAt: v.ForgetAt.Unix()}
+		if v.Kind == gatehouse.RevokeUser {
+			rv.IssuedBefore = v.Time.Unix()
+		}
+		out = append(out, rv)
 		next = v.Cursor
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]any{"revocations": out, "next": next})
+	return nil
 }

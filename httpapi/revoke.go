@@ -7,28 +7,25 @@ import "net/http"
 // tokens; a refresh token ends its session, an access token is refused
 // until it expires. Unknown, malformed and foreign tokens answer 200 too
 // (RFC 7009 §2.2), so the answer tells nothing about the token.
-func (s *server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleRevoke(w http.ResponseWriter, r *http.Request) error {
 	p, err := readParams(w, r, true)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	client, err := s.authenticateClient(r, p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	tok := p.get("token")
 	if tok == "" {
-		s.fail(w, r, errInvalidRequest.with("token is required"))
-		return
+		return errInvalidRequest.with("token is required")
 	}
 	if len(tok) <= maxBearer {
 		if err := s.sessions.RevokeToken(r.Context(), tok, p.get("token_type_hint"), client.ID); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	noStore(w)
 	w.WriteHeader(http.StatusOK)
+	return nil
 }

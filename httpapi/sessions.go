@@ -21,12 +21,14 @@ type sessionView struct {
 
 // handleSessions is GET /sessions: the caller's active sessions, most
 // recently used first, the one of the presented token marked current.
-func (s *server) handleSessions(w http.ResponseWriter, r *http.Request) {
-	c := claimsFrom(r.Context())
+func (s *server) handleSessions(w http.ResponseWriter, r *http.Request) error {
+	c, err := claimsFrom(r.Context())
+	if err != nil {
+		return err
+	}
 	ss, err := s.sessions.Sessions(r.Context(), c.Subject)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]sessionView, 0, len(ss))
 	for _, x := range ss {
@@ -34,6 +36,7 @@ func (s *server) handleSessions(w http.ResponseWriter, r *http.Request) {
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	return nil
 }
 
 func viewSession(x *gatehouse.Session, current string) sessionView {
@@ -49,22 +52,23 @@ func viewSession(x *gatehouse.Session, current string) sessionView {
 
 // handleEndSession is DELETE /sessions/{id}: ends one of the caller's
 // sessions. Another user's session is 404, as is one that does not exist.
-func (s *server) handleEndSession(w http.ResponseWriter, r *http.Request) {
-	c := claimsFrom(r.Context())
+func (s *server) handleEndSession(w http.ResponseWriter, r *http.Request) error {
+	c, err := claimsFrom(r.Context())
+	if err != nil {
+		return err
+	}
 	id := r.PathValue("id")
 	if len(id) > 128 {
-		s.fail(w, r, errNotFound)
-		return
+		return errNotFound
 	}
-	err := s.sessions.EndSession(r.Context(), c.Subject, id, "ended by the user")
+	err = s.sessions.EndSession(r.Context(), c.Subject, id, "ended by the user")
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		s.fail(w, r, errNotFound.with("no such session"))
-		return
+		return errNotFound.with("no such session")
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	noStore(w)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

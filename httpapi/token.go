@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/gatehouse/gatehouse"
@@ -19,21 +18,19 @@ type tokenResponse struct {
 
 // handleToken is POST /token: it reads the parameters strictly,
 // authenticates the client, and hands the request to its grant.
-func (s *server) handleToken(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleToken(w http.ResponseWriter, r *http.Request) error {
 	p, err := readParams(w, r, true)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	client, err := s.authenticateClient(r, p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var g *session.Grant
 	switch p.get("grant_type") {
 	case "password":
-		g, err = s.passwordGrant(w, r, p, client)
+		g, err = s.passwordGrant(r, p, client)
 	case "refresh_token":
 		g, err = s.refreshGrant(r, p, client)
 	case "":
@@ -42,8 +39,7 @@ func (s *server) handleToken(w http.ResponseWriter, r *http.Request) {
 		err = errUnsupportedGrantType
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, tokenResponse{
@@ -53,32 +49,16 @@ func (s *server) handleToken(w http.ResponseWriter, r *http.Request) {
 		RefreshToken: g.RefreshToken,
 		Scope:        gatehouse.FormatScope(g.Scopes),
 	})
+	return nil
 }
 
-// requestedScope parses the optional scope parameter: nil when absent
-// (the default scope), invalid_scope when it is not RFC 6749 §3.3 syntax.
+// requestedScope parses the optional scope parameter: nil when absent or
+// empty (the default scope: RFC 6749 §3.3 lets the server choose it),
+// invalid_scope when it is not RFC 6749 §3.3 syntax.
 func requestedScope(p params) ([]string, error) {
-	raw, ok := p["scope"]
-	if !ok {
-		return nil, nil
-	}
-	sc, err := gatehouse.ParseScope(raw)
+	sc, err := gatehouse.ParseScope(p.get("scope"))
 	if err != nil {
 		return nil, errInvalidScope.with("scope is not a space-separated list of scope tokens")
 	}
-	if sc == nil {
-		sc = []string{}
-	}
 	return sc, nil
-}
-
-// sessionError maps the session package's errors to the wire.
-func sessionError(err error) error {
-	switch {
-	case errors.Is(err, session.ErrInvalidScope):
-		return errInvalidScope.with("the requested scope exceeds the scope granted")
-	case errors.Is(err, session.ErrInvalidGrant):
-		return errInvalidGrant.with("the grant is invalid, expired or revoked")
-	}
-	return err
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/account"
 )
 
 const alicePW = "correct horse battery"
@@ -262,8 +263,8 @@ func TestRefreshMayNarrowTheScope(t *testing.T) {
 
 func TestDisabledUserCannotLogInOrRefresh(t *testing.T) {
 	f, alice, tk := tokenFixture(t)
-	alice.Disabled = true
-	if err := f.store.UpdateUser(f.ctx, alice); err != nil {
+	disabled := true
+	if _, _, err := f.srv.Accounts.Update(f.ctx, alice.ID, account.Changes{Disabled: &disabled}, account.CommandLine); err != nil {
 		t.Fatal(err)
 	}
 	w := f.postForm("/token", form("grant_type", "password", "username", "alice", "password", alicePW))

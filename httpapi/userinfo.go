@@ -5,20 +5,23 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/account"
 )
 
-// handleUserinfo is GET /userinfo: who the token speaks for. A token of a
-// deleted or disabled user is invalid_token.
-func (s *server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
-	c := claimsFrom(r.Context())
-	u, err := s.store.UserByID(r.Context(), c.Subject)
-	if errors.Is(err, gatehouse.ErrNotFound) || (err == nil && u.Disabled) {
-		writeBearer(w, errBadToken)
-		return
+// handleUserinfo is GET /userinfo: who the token speaks for, with the
+// scopes it still grants. The verifier has refused tokens of deleted and
+// disabled users; one deleted since is invalid_token too.
+func (s *server) handleUserinfo(w http.ResponseWriter, r *http.Request) error {
+	c, err := claimsFrom(r.Context())
+	if err != nil {
+		return err
+	}
+	u, err := s.accounts.Get(r.Context(), c.Subject)
+	if errors.Is(err, account.ErrNotFound) || (err == nil && u.Disabled) {
+		return errTokenGone
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]string{
@@ -26,4 +29,5 @@ func (s *server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		"preferred_username": u.Username,
 		"scope":              gatehouse.FormatScope(c.Scopes),
 	})
+	return nil
 }

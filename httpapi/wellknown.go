@@ -5,15 +5,15 @@ import "net/http"
 // handleJWKS is GET /.well-known/jwks.json: the public keys (active, next,
 // retired while their tokens live), cacheable for five minutes so that a
 // rotation reaches verifiers well before the next key signs.
-func (s *server) handleJWKS(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleJWKS(w http.ResponseWriter, r *http.Request) error {
 	b, err := s.keyring.KeySet().JWKS()
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/jwk-set+json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write(b)
+	return nil
 }
 
 // metadata is the RFC 8414 authorization server metadata.
@@ -35,7 +35,7 @@ type metadata struct {
 // handleMetadata is GET /.well-known/oauth-authorization-server: every
 // endpoint Gatehouse has. There is no authorization endpoint, so no
 // response type.
-func (s *server) handleMetadata(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleMetadata(w http.ResponseWriter, r *http.Request) error {
 	clientAuth := []string{"client_secret_basic", "client_secret_post", "none"}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, metadata{
@@ -52,4 +52,5 @@ func (s *server) handleMetadata(w http.ResponseWriter, r *http.Request) {
 		RevocationAuthMethods:    clientAuth,
 		IntrospectionAuthMethods: []string{"client_secret_basic", "client_secret_post"},
 	})
+	return nil
 }

@@ -33,6 +33,14 @@ type Config struct {
 	// means no global bound.
 	GlobalPerSecond int
 
+	// SignupsPerIP is how many sign-ups one client IP may make before it
+	// must wait SignupWindow; the window restarts with each sign-up. It is
+	// counted apart from logins. Default 5.
+	SignupsPerIP int
+	// SignupWindow is how long a client IP's sign-ups are remembered, and
+	// how long it waits once it has made SignupsPerIP. Default 1h.
+	SignupWindow time.Duration
+
 	// BackendTimeout bounds each call to the backend. Default 500ms.
 	BackendTimeout time.Duration
 	// RetryBackend is how long the Throttle uses its local counters after
@@ -68,6 +76,8 @@ func (c Config) withDefaults() Config {
 	if c.GlobalPerSecond == 0 {
 		c.GlobalPerSecond = 100
 	}
+	def(&c.SignupsPerIP, 5)
+	defDur(&c.SignupWindow, time.Hour)
 	defDur(&c.BackendTimeout, 500*time.Millisecond)
 	defDur(&c.RetryBackend, 10*time.Second)
 	if c.Now == nil {
@@ -96,4 +106,19 @@ func (c Config) Delay(n int64, free int) time.Duration {
 		return c.MaxDelay
 	}
 	return d
+}
+
+// backoff is the schedule of Delay after the free failures: BaseDelay,
+// doubling, up to and ending with MaxDelay (at most 63 steps), as a
+// Reservation's Steps.
+func (c Config) backoff() []time.Duration {
+	c = c.withDefaults()
+	var steps []time.Duration
+	for n := int64(1); ; n++ {
+		d := c.Delay(n, 0)
+		steps = append(steps, d)
+		if d >= c.MaxDelay {
+			return steps
+		}
+	}
 }

@@ -14,16 +14,20 @@ import (
 // truncated to 128 bits. Usernames are guessable, so this is
 // pseudonymisation (nothing readable in a key listing), not secrecy.
 //
-//	pf:H(account,ip)  failures of the pair          pb:…  the pair's block
-//	af:H(account)     failures from unknown IPs     ab:…  the account's block
-//	if:H(ip)          failures of the IP            ib:…  the IP's block
-//	k:H(account,ip)   the IP is known for the account
-//	g:UNIXSECOND      failures in that second, server-wide
+//	pf:{P}  failures of the pair          pb:{P}  the pair's block     k:{P}  ip is known for account
+//	af:{A}  failures from unknown IPs     ab:{A}  the account's block
+//	if:{I}  failures of the IP            ib:{I}  the IP's block
+//	gf:{S}  failures in second S          gb:{S}  the global block, to the end of S
+//	sf:{I}  sign-ups from the IP          sb:{I}  the IP's sign-up block
+//
+// P = H(account, ip), A = H(account), I = H(ip), S = the Unix second. The
+// braces are Redis Cluster hash tags: a counter, its block (and, for the
+// pair, the known mark) hash to one slot, so one script can update them
+// together. A Reservation's two keys always share their tag.
 type keys struct {
-	pairFail, pairBlock string
-	acctFail, acctBlock string
-	ipFail, ipBlock     string
-	known               string
+	pairFail, pairBlock, known string
+	acctFail, acctBlock        string
+	ipFail, ipBlock            string
 }
 
 func keysFor(account, ip string) keys {
@@ -32,15 +36,25 @@ func keysFor(account, ip string) keys {
 	acct := digest("account", account)
 	addr := digest("ip", ip)
 	return keys{
-		pairFail: "pf:" + pair, pairBlock: "pb:" + pair,
-		acctFail: "af:" + acct, acctBlock: "ab:" + acct,
-		ipFail: "if:" + addr, ipBlock: "ib:" + addr,
-		known: "k:" + pair,
+		pairFail: tagged("pf", pair), pairBlock: tagged("pb", pair), known: tagged("k", pair),
+		acctFail: tagged("af", acct), acctBlock: tagged("ab", acct),
+		ipFail: tagged("if", addr), ipBlock: tagged("ib", addr),
 	}
 }
 
-// globalKey is the server-wide failure counter of now's second.
-func globalKey(now time.Time) string { return "g:" + strconv.FormatInt(now.Unix(), 10) }
+// globalKeys are the server-wide failure counter of now's second and its block.
+func globalKeys(now time.Time) (fail, block string) {
+	s := strconv.FormatInt(now.Unix(), 10)
+	return tagged("gf", s), tagged("gb", s)
+}
+
+// signupKeys are the sign-up counter of ip and its block.
+func signupKeys(ip string) (fail, block string) {
+	addr := digest("ip", normalizeIP(ip))
+	return tagged("sf", addr), tagged("sb", addr)
+}
+
+func tagged(kind, tag string) string { return kind + ":{" + tag + "}" }
 
 func digest(tag string, fields ...string) string {
 	h := sha256.New()

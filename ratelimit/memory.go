@@ -70,24 +70,6 @@ func (m *Memory) Get(_ context.Context, keys ...string) ([]Entry, error) {
 	return out, nil
 }
 
-func (m *Memory) Incr(_ context.Context, counters ...Counter) ([]int64, error) {
-	now := m.now()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]int64, len(counters))
-	for i, c := range counters {
-		e := m.m[c.Key]
-		if !now.Before(e.expires) {
-			e.value = 0
-		}
-		e.value++
-		e.expires = now.Add(c.TTL)
-		m.store(now, c.Key, e)
-		out[i] = e.value
-	}
-	return out, nil
-}
-
 func (m *Memory) Set(_ context.Context, key string, value int64, ttl time.Duration) error {
 	now := m.now()
 	m.mu.Lock()

@@ -10,14 +10,14 @@ func TestMemoryCountersExpire(t *testing.T) {
 	clk := newClock()
 	m := NewMemory(clk.Now)
 	ctx := t.Context()
-	n, _ := m.Incr(ctx, Counter{"a", 10 * time.Second}, Counter{"b", time.Second})
-	if n[0] != 1 || n[1] != 1 {
-		t.Fatalf("first Incr = %v", n)
+	a := Reservation{Count: "a", Block: "a-block", Window: 10 * time.Second}
+	b := Reservation{Count: "b", Block: "b-block", Window: time.Second}
+	if na, nb := reserve(t, m, a).N, reserve(t, m, b).N; na != 1 || nb != 1 {
+		t.Fatalf("first counts = %d, %d; want 1, 1", na, nb)
 	}
 	clk.Advance(time.Second)
-	n, _ = m.Incr(ctx, Counter{"a", 10 * time.Second}, Counter{"b", time.Second})
-	if n[0] != 2 || n[1] != 1 {
-		t.Fatalf("Incr after b expired = %v; want [2 1]", n)
+	if na, nb := reserve(t, m, a).N, reserve(t, m, b).N; na != 2 || nb != 1 {
+		t.Fatalf("counts after b expired = %d, %d; want 2, 1", na, nb)
 	}
 	e, _ := m.Get(ctx, "a", "b", "missing")
 	want := []Entry{{2, 10 * time.Second}, {1, time.Second}, {}}
@@ -40,7 +40,8 @@ func TestMemoryStaysWithinItsLimit(t *testing.T) {
 	ctx := t.Context()
 	_ = m.Set(ctx, "long-lived", 1, time.Hour)
 	for i := range 10_000 {
-		_, _ = m.Incr(ctx, Counter{fmt.Sprintf("k%d", i), time.Minute})
+		k := fmt.Sprintf("k%d", i)
+		reserve(t, m, Reservation{Count: k, Block: k + "-block", Window: time.Minute})
 		if m.Len() > 100 {
 			t.Fatalf("%d keys held after %d inserts; limit 100", m.Len(), i+1)
 		}
@@ -65,4 +66,8 @@ func TestMemorySweepsExpiredKeys(t *testing.T) {
 	if n := m.Len(); n != 10 {
 		t.Fatalf("%d keys held after a sweep; want the 10 live ones", n)
 	}
+}
+
+func TestMemoryKeepsTheReservationContract(t *testing.T) {
+	testReservations(t, func(*testing.T) Backend { return NewMemory(newClock().Now) })
 }

@@ -5,7 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // Collectors returns the Throttle's Prometheus metrics (read from Stats),
 // to register on the server's registry: one Throttle's per registry.
 //
-//	gatehouse_login_throttled_total{reason}        refused attempts
+//	gatehouse_login_throttled_total{reason}        refused attempts (sign-ups: reason="signup")
 //	gatehouse_login_throttle_backend_errors_total  failed calls to Redis
 //	gatehouse_login_throttle_backend_outages_total times Redis became unreachable
 //	gatehouse_login_throttle_local_fallback        1 while counting locally only
@@ -33,7 +33,7 @@ func (t *Throttle) Collectors() []prometheus.Collector {
 	for i, r := range reasons {
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "gatehouse_login_throttled_total",
-			Help:        "Login attempts refused by the throttle, by reason.",
+			Help:        "Login and sign-up attempts refused by the throttle, by reason.",
 			ConstLabels: prometheus.Labels{"reason": r},
 		}, func() float64 { return float64(s.throttled[i].Load()) }))
 	}

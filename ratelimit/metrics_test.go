@@ -18,9 +18,9 @@ func TestCollectorsExposeTheFallback(t *testing.T) {
 	if got := gather(t, reg); got["gatehouse_login_throttle_local_fallback"] != 0 {
 		t.Fatalf("before any call: %v", got)
 	}
-	fail(t, th, "alice", "198.51.100.7")
-	fail(t, th, "alice", "198.51.100.7")
-	check(t, th, "alice", "198.51.100.7")
+	guess(t, th, "alice", "198.51.100.7")
+	guess(t, th, "alice", "198.51.100.7")
+	decide(t, th, "alice", "198.51.100.7")
 
 	if got := gather(t, reg); got["gatehouse_login_throttle_local_fallback"] != 1 ||
 		got["gatehouse_login_throttle_backend_outages_total"] != 1 ||

@@ -24,16 +24,12 @@ type Redis struct {
 var _ Backend = (*Redis)(nil)
 
 // NewRedis returns a Backend that keeps its keys under prefix in client.
+// The prefix must not contain '{' or '}': the keys carry their own Redis
+// Cluster hash tags, and a brace in the prefix would change which part of
+// a key is hashed.
 func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	return &Redis{client: client, prefix: prefix}
 }
-
-// incrScript increments one counter and sets its expiry atomically. One
-// key per call, so it works on a cluster too.
-var incrScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return n`)
 
 func (r *Redis) Get(ctx context.Context, keys ...string) ([]Entry, error) {
 	type pair struct {
@@ -64,28 +60,6 @@ func (r *Redis) Get(ctx context.Context, keys ...string) ([]Entry, error) {
 		if ttl := c.ttl.Val(); ttl > 0 {
 			out[i] = Entry{Value: v, TTL: ttl}
 		}
-	}
-	return out, nil
-}
-
-func (r *Redis) Incr(ctx context.Context, counters ...Counter) ([]int64, error) {
-	cmds := make([]*redis.Cmd, len(counters))
-	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, c := range counters {
-			cmds[i] = incrScript.Eval(ctx, p, []string{r.prefix + c.Key}, c.TTL.Milliseconds())
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ratelimit: redis incr: %w", err)
-	}
-	out := make([]int64, len(counters))
-	for i, c := range cmds {
-		n, err := c.Int64()
-		if err != nil {
-			return nil, fmt.Errorf("ratelimit: redis incr: %w", err)
-		}
-		out[i] = n
 	}
 	return out, nil
 }

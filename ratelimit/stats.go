@@ -14,7 +14,7 @@ type Stats struct {
 	Fallback bool
 }
 
-var reasons = [...]string{ReasonPair, ReasonAccount, ReasonIP, ReasonGlobal}
+var reasons = [...]string{ReasonPair, ReasonAccount, ReasonIP, ReasonGlobal, ReasonSignup}
 
 // stats is the lock-free state behind Stats and the Prometheus collectors.
 type stats struct {

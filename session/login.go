@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,36 +11,44 @@ import (
 
 // Login is a password login that the caller has already checked.
 type Login struct {
+	// User is the user as it was read when the password was checked: the
+	// session is created only if the user is still enabled and in the same
+	// security epoch (Epoch).
 	User     *gatehouse.User
 	ClientID string
-	// Scopes requested; nil means every scope the user has.
+	// Scopes requested; nil or empty means the default scope: every scope
+	// of the user except gatehouse:admin (gatehouse.GrantScopes).
 	Scopes    []string
 	UserAgent string
 	IP        string
 }
 
-// Login starts a session and returns its first tokens. ErrInvalidScope if
-// the requested scope is not a subset of the user's; ErrInvalidGrant if the
-// user is disabled.
+// ErrUserChanged: the user changed (disabled, deleted, or its security
+// epoch moved) between the password check and the creation of the session;
+// nothing was created. The caller reads the user again and decides again.
+var ErrUserChanged = errors.New("session: user changed since it was read")
+
+// Login starts a session and returns its first tokens. Errors:
+// ErrInvalidScope if the requested scope is not a subset of the user's;
+// ErrInvalidGrant if the user is disabled; ErrUserChanged (the session is
+// created atomically with the check that the user is still as read).
 func (m *Manager) Login(ctx context.Context, l Login) (*Grant, error) {
 	u := l.User
 	if u == nil || u.Disabled {
 		return nil, ErrInvalidGrant
 	}
-	scopes := u.Scopes
-	if l.Scopes != nil {
-		if !gatehouse.ScopeSubset(l.Scopes, u.Scopes) {
-			return nil, ErrInvalidScope
-		}
-		scopes = l.Scopes
+	scopes, err := gatehouse.GrantScopes(l.Scopes, u.Scopes)
+	if err != nil {
+		return nil, ErrInvalidScope
 	}
 	clientID := l.ClientID
 	if clientID == "" {
 		clientID = gatehouse.FirstPartyClientID
 	}
 	now := m.now().UTC().Truncate(time.Microsecond)
+	family := newFamily()
 	s := &gatehouse.Session{
-		ID:            newID(),
+		ID:            gatehouse.NewID(),
 		UserID:        u.ID,
 		ClientID:      clientID,
 		Scopes:        scopes,
@@ -50,13 +59,19 @@ func (m *Manager) Login(ctx context.Context, l Login) (*Grant, error) {
 		ExpiresAt:     now.Add(m.cfg.MaxAge),
 		UserAgent:     truncate(l.UserAgent, 256),
 		IP:            truncate(l.IP, 64),
+		Epoch:         u.Epoch,
+		FamilyHash:    familyHash(family),
 	}
-	tok, hash := newRefreshToken()
+	s.AccessExpiresAt = m.accessExpiry(s, now)
+	tok, hash := newRefreshToken(family)
 	first := &gatehouse.RefreshToken{Hash: hash, SessionID: s.ID, CreatedAt: now}
 	if err := m.store.CreateSession(ctx, s, first); err != nil {
+		if errors.Is(err, gatehouse.ErrStale) {
+			return nil, ErrUserChanged
+		}
 		return nil, fmt.Errorf("create session: %w", err)
 	}
-	g, err := m.mint(s, scopes, now)
+	g, err := m.mint(s, scopes, now, s.AccessExpiresAt)
 	if err != nil {
 		return nil, err
 	}

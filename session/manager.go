@@ -1,13 +1,13 @@
 package session
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/token"
 )
 
@@ -27,6 +27,9 @@ type Config struct {
 
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Audit records the security events of sessions; default a recorder
+	// on Store and Logger.
+	Audit *audit.Recorder
 }
 
 // Manager runs sessions: login, refresh, revocation, and the checks the
@@ -40,6 +43,7 @@ type Manager struct {
 	verifier *token.Verifier
 	now      func() time.Time
 	log      *slog.Logger
+	audit    *audit.Recorder
 }
 
 // New returns a Manager.
@@ -72,6 +76,9 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Audit == nil {
+		cfg.Audit = audit.New(cfg.Store, cfg.Logger, cfg.Now)
+	}
 	v, err := cfg.Keyring.Verifier(token.Options{
 		Issuer:   cfg.Issuer,
 		Audience: cfg.Audience,
@@ -81,7 +88,7 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return &Manager{cfg: cfg, store: cfg.Store, keys: cfg.Keyring, verifier: v, now: cfg.Now, log: cfg.Logger}, nil
+	return &Manager{cfg: cfg, store: cfg.Store, keys: cfg.Keyring, verifier: v, now: cfg.Now, log: cfg.Logger, audit: cfg.Audit}, nil
 }
 
 // AccessTTL is the lifetime of the access tokens the manager mints.
@@ -97,20 +104,27 @@ type Grant struct {
 	Claims       *gatehouse.Claims // of the access token
 }
 
-// mint signs an access token for session s with the given scopes. Its
-// expiry never outlives the session.
-func (m *Manager) mint(s *gatehouse.Session, scopes []string, now time.Time) (*Grant, error) {
+// accessExpiry is the exp of an access token of session s minted at now:
+// AccessTTL later, never past the end of the session, in whole seconds (as
+// the token carries it).
+func (m *Manager) accessExpiry(s *gatehouse.Session, now time.Time) time.Time {
 	exp := now.Add(m.cfg.AccessTTL)
 	if s.ExpiresAt.Before(exp) {
 		exp = s.ExpiresAt
 	}
+	return exp.Truncate(time.Second).UTC()
+}
+
+// mint signs an access token for session s with the given scopes, issued
+// at now and expiring at exp (accessExpiry, recorded in the store first).
+func (m *Manager) mint(s *gatehouse.Session, scopes []string, now, exp time.Time) (*Grant, error) {
 	c := &gatehouse.Claims{
 		Issuer:    m.cfg.Issuer,
 		Subject:   s.UserID,
 		Audience:  []string{m.cfg.Audience},
-		ExpiresAt: exp.Truncate(time.Second),
+		ExpiresAt: exp,
 		IssuedAt:  now.Truncate(time.Second),
-		ID:        newID(),
+		ID:        gatehouse.NewID(),
 		ClientID:  s.ClientID,
 		SessionID: s.ID,
 		Scopes:    scopes,
@@ -127,16 +141,4 @@ func (m *Manager) mint(s *gatehouse.Session, scopes []string, now time.Time) (*G
 		Session:     s,
 		Claims:      c,
 	}, nil
-}
-
-// event records an audit event in the store and in the structured log, in
-// the shape httpapi uses ("audit" with kind, ids and detail; never a token).
-func (m *Manager) event(ctx context.Context, e *gatehouse.Event) {
-	e.Time = m.now().UTC()
-	m.log.LogAttrs(ctx, slog.LevelInfo, "audit", slog.String("kind", e.Kind), slog.String("user_id", e.UserID),
-		slog.String("session_id", e.SessionID), slog.String("client_id", e.ClientID), slog.String("ip", e.IP),
-		slog.String("detail", e.Detail))
-	if err := m.store.RecordEvent(ctx, e); err != nil {
-		m.log.Error("record audit event", "kind", e.Kind, "err", err)
-	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
+	"strconv"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -14,8 +14,8 @@ import (
 type Refresh struct {
 	Token    string
 	ClientID string
-	// Scopes requested; nil means every scope granted at login. A refresh
-	// may narrow the scope, never widen it (RFC 6749 §6).
+	// Scopes requested; nil or empty means every scope granted at login.
+	// A refresh may narrow the scope, never widen it (RFC 6749 §6).
 	Scopes    []string
 	UserAgent string
 	IP        string
@@ -25,18 +25,22 @@ type Refresh struct {
 //
 // Everything that can refuse the request without touching state is
 // checked before the rotation: the token's form, its session, the client
-// it is bound to, the scope, the user. The rotation itself is one atomic
-// store operation. Its outcomes:
+// it is bound to, the scope. The rotation itself is one atomic store
+// operation, which also checks that the session's user is enabled and in
+// the session's epoch. Its outcomes:
 //   - the token was live: a new refresh token replaces it;
 //   - it was rotated within the grace window and its successor is live (a
 //     lost response, two tabs at once): the same successor is handed out
-//     again, with a new access token;
-//   - it was rotated otherwise (reuse: a copy is in other hands): the whole
-//     session is revoked, an audit event is recorded, ErrInvalidGrant.
+//     again, with a new access token, and a refresh.retry event records
+//     both requests' addresses and user agents;
+//   - it was rotated otherwise, or it is a retired token whose row is gone
+//     but whose family is a live session's (reuse: a copy is in other
+//     hands): the whole session is revoked, an audit event is recorded,
+//     ErrInvalidGrant.
 //
 // Errors: ErrInvalidGrant, ErrInvalidScope, or a wrapped store error.
 func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
-	secret, ok := parseRefreshToken(r.Token)
+	pt, ok := parseRefreshToken(r.Token)
 	if !ok {
 		return nil, ErrInvalidGrant
 	}
@@ -47,7 +51,7 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 	hash := hashToken(r.Token)
 	s, err := m.store.SessionByRefreshHash(ctx, hash)
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, ErrInvalidGrant
+		return nil, m.unknownToken(ctx, pt, r)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("refresh: %w", err)
@@ -56,42 +60,39 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 		return nil, fmt.Errorf("%w: token bound to another client", ErrInvalidGrant)
 	}
 	scopes := s.Scopes
-	if r.Scopes != nil {
+	if len(r.Scopes) > 0 {
 		if !gatehouse.ScopeSubset(r.Scopes, s.Scopes) {
 			return nil, ErrInvalidScope
 		}
 		scopes = r.Scopes
 	}
-	u, err := m.store.UserByID(ctx, s.UserID)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, ErrInvalidGrant
-	}
-	if err != nil {
-		return nil, fmt.Errorf("refresh: %w", err)
-	}
-	if u.Disabled {
-		return nil, fmt.Errorf("%w: user disabled", ErrInvalidGrant)
-	}
-	// A scope taken from the user since login is not handed out again.
-	scopes = slices.DeleteFunc(slices.Clone(scopes), func(sc string) bool { return !slices.Contains(u.Scopes, sc) })
 
 	now := m.now().UTC().Truncate(time.Microsecond)
-	next, nextHash := newRefreshToken()
-	sealed, err := seal(secret, hash, next)
+	exp := m.accessExpiry(s, now)
+	next, nextHash := newRefreshToken(pt.family)
+	if pt.family == nil {
+		// A token from before families: its successors stay without one, so
+		// that the session's retired rows, its only record of them, are kept.
+		next, nextHash = newLegacyRefreshToken()
+	}
+	sealed, err := seal(pt.payload, hash, next)
 	if err != nil {
 		return nil, fmt.Errorf("refresh: %w", err)
 	}
 	res, err := m.store.RotateRefreshToken(ctx, &gatehouse.Rotation{
-		OldHash:    hash,
-		Next:       gatehouse.RefreshToken{Hash: nextHash, SessionID: s.ID, CreatedAt: now},
-		SealedNext: sealed,
-		Now:        now,
-		Grace:      m.cfg.Grace,
-		IdleTTL:    m.cfg.IdleTTL,
+		OldHash:         hash,
+		Next:            gatehouse.RefreshToken{Hash: nextHash, SessionID: s.ID, CreatedAt: now},
+		SealedNext:      sealed,
+		Now:             now,
+		Grace:           m.cfg.Grace,
+		IdleTTL:         m.cfg.IdleTTL,
+		AccessExpiresAt: exp,
+		UserAgent:       truncate(r.UserAgent, 256),
+		IP:              truncate(r.IP, 64),
 	})
 	switch {
 	case errors.Is(err, gatehouse.ErrTokenReused):
-		m.reuse(ctx, s, r, now)
+		m.reuse(ctx, s, r, now, "retired refresh token presented outside the grace window")
 		return nil, fmt.Errorf("%w: refresh token reused", ErrInvalidGrant)
 	case errors.Is(err, gatehouse.ErrSessionEnded), errors.Is(err, gatehouse.ErrNotFound):
 		return nil, fmt.Errorf("%w: session ended", ErrInvalidGrant)
@@ -99,12 +100,18 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 		return nil, fmt.Errorf("refresh: %w", err)
 	}
 	if res.Retry {
-		if next, err = unseal(secret, hash, res.SealedSuccessor); err != nil {
+		if next, err = unseal(pt.payload, hash, res.SealedSuccessor); err != nil {
 			// Fail closed: without the successor there is nothing to hand out.
 			return nil, fmt.Errorf("%w: %v", ErrInvalidGrant, err)
 		}
+		// The access token of a retry expires no later than the one
+		// recorded at the rotation, so revocations of the session cover it.
+		if res.Session.AccessExpiresAt.Before(exp) {
+			exp = res.Session.AccessExpiresAt
+		}
+		m.retry(ctx, res.Session, r)
 	}
-	g, err := m.mint(res.Session, scopes, now)
+	g, err := m.mint(res.Session, scopes, now, exp)
 	if err != nil {
 		return nil, err
 	}
@@ -112,26 +119,57 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 	return g, nil
 }
 
+// unknownToken answers a well-formed refresh token that the store does not
+// hold: a retired token whose row is gone is recognised by its family, and
+// presenting it is reuse.
+func (m *Manager) unknownToken(ctx context.Context, pt parsedToken, r Refresh) error {
+	if pt.family == nil {
+		return ErrInvalidGrant
+	}
+	s, err := m.store.SessionByFamily(ctx, familyHash(pt.family))
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return ErrInvalidGrant
+	}
+	if err != nil {
+		return fmt.Errorf("refresh: %w", err)
+	}
+	now := m.now().UTC().Truncate(time.Microsecond)
+	if s.Active(now) {
+		m.reuse(ctx, s, r, now, "an older retired refresh token of the session was presented")
+	}
+	return fmt.Errorf("%w: refresh token reused", ErrInvalidGrant)
+}
+
 // reuse ends a session whose retired refresh token came back: someone
 // other than its holder may have it.
-func (m *Manager) reuse(ctx context.Context, s *gatehouse.Session, r Refresh, now time.Time) {
-	err := m.store.RevokeSession(ctx, s.ID, "refresh token reused", now, m.forgetAt(now))
+func (m *Manager) reuse(ctx context.Context, s *gatehouse.Session, r Refresh, now time.Time, why string) {
+	err := m.store.RevokeSession(ctx, s.ID, "refresh token reused", now)
 	if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
 		m.log.Error("revoke session after refresh token reuse", "sid", s.ID, "err", err)
 	}
 	m.log.Warn("refresh token reused: session revoked", "sid", s.ID, "user_id", s.UserID, "client_id", s.ClientID, "ip", r.IP)
-	m.event(ctx, &gatehouse.Event{
+	m.audit.Record(ctx, &gatehouse.Event{
 		Kind:      gatehouse.EventRefreshReuse,
 		UserID:    s.UserID,
 		SessionID: s.ID,
 		ClientID:  s.ClientID,
 		IP:        r.IP,
-		Detail:    "retired refresh token presented outside the grace window; session revoked",
+		Detail:    why + "; session revoked",
 	})
 }
 
-// forgetAt is when a revocation made at now no longer matters: every access
-// token that it could match has expired.
-func (m *Manager) forgetAt(now time.Time) time.Time {
-	return now.Add(m.cfg.AccessTTL + m.cfg.Leeway + time.Second)
+// retry records a retry within the grace window: the same successor went
+// to the request that rotated and to this one, which may come from
+// somewhere else.
+func (m *Manager) retry(ctx context.Context, s *gatehouse.Session, r Refresh) {
+	m.audit.Record(ctx, &gatehouse.Event{
+		Kind:      gatehouse.EventRefreshRetry,
+		UserID:    s.UserID,
+		SessionID: s.ID,
+		ClientID:  s.ClientID,
+		IP:        r.IP,
+		Detail: "retry within the grace window of the rotation from IP " + strconv.Quote(s.LastIP) +
+			" (user agent " + strconv.Quote(s.LastUserAgent) + ") by IP " + strconv.Quote(r.IP) +
+			" (user agent " + strconv.Quote(truncate(r.UserAgent, 256)) + ")",
+	})
 }

@@ -12,9 +12,16 @@ import (
 )
 
 // Authenticate verifies an access token for the server's own endpoints and
-// refuses it when its jti or its session has been revoked, so logout and
-// revocation take effect at once, on every process sharing the store.
-// Errors: ErrInvalidToken (wrapping the cause), or a wrapped store error.
+// decides from durable state whether it may still be honoured: its session
+// must exist and be active, its user exist, be enabled and still be in the
+// epoch the session was created under (gatehouse.SessionValid), and its jti
+// must not be revoked. So logout, revocation, a password change, disabling,
+// a scope taken away and deletion take effect at once, on every process
+// sharing the store, and are never forgotten on anyone's clock. The claims
+// returned grant only the scopes the user still has.
+//
+// Errors: ErrInvalidToken (wrapping the cause), or a wrapped store error
+// (the token could not be checked).
 func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*gatehouse.Claims, error) {
 	c, err := m.verifier.Verify(accessToken)
 	if errors.Is(err, token.ErrUnknownKey) && m.keys.reloadSoon(ctx) {
@@ -24,30 +31,46 @@ func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*gateho
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	revoked, err := m.store.IsRevoked(ctx, c.ID, c.SessionID)
+	if c.SessionID == "" {
+		return nil, fmt.Errorf("%w: no session", ErrInvalidToken)
+	}
+	st, err := m.store.TokenState(ctx, c.SessionID, c.ID)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, fmt.Errorf("%w: no such session", ErrInvalidToken)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("check revocation: %w", err)
+		return nil, fmt.Errorf("check token state: %w", err)
 	}
-	if revoked {
+	switch {
+	case st.JTIRevoked:
 		return nil, fmt.Errorf("%w: revoked", ErrInvalidToken)
+	case st.Session.UserID != c.Subject || !gatehouse.SessionValid(st.Session, st.User, m.now()):
+		return nil, fmt.Errorf("%w: session ended", ErrInvalidToken)
 	}
-	return c, nil
+	out := *c
+	out.Scopes = gatehouse.IntersectScopes(c.Scopes, st.User.Scopes)
+	return &out, nil
 }
 
 // RevokeToken is RFC 7009 revocation. A refresh token ends its whole
-// session; an access token is denied until it expires. An unknown,
-// malformed or expired token is not an error (RFC 7009 §2.2), and neither
-// is a token of another client, which is left alone. hint is advisory.
+// session (a retired one too, recognised by its family); an access token is
+// denied until it expires. An unknown, malformed or expired token is not an
+// error (RFC 7009 §2.2), and neither is a token of another client, which is
+// left alone. hint is advisory.
 func (m *Manager) RevokeToken(ctx context.Context, tok, hint, clientID string) error {
 	if clientID == "" {
 		clientID = gatehouse.FirstPartyClientID
 	}
 	now := m.now().UTC().Truncate(time.Microsecond)
 	if strings.HasPrefix(tok, refreshPrefix) {
-		if _, ok := parseRefreshToken(tok); !ok {
+		pt, ok := parseRefreshToken(tok)
+		if !ok {
 			return nil
 		}
 		s, err := m.store.SessionByRefreshHash(ctx, hashToken(tok))
+		if errors.Is(err, gatehouse.ErrNotFound) && pt.family != nil {
+			s, err = m.store.SessionByFamily(ctx, familyHash(pt.family))
+		}
 		if errors.Is(err, gatehouse.ErrNotFound) {
 			return nil
 		}
@@ -63,10 +86,16 @@ func (m *Manager) RevokeToken(ctx context.Context, tok, hint, clientID string) e
 	if err != nil || c.ClientID != clientID {
 		return nil
 	}
-	if err := m.store.RevokeAccessToken(ctx, c.ID, now, c.ExpiresAt.Add(m.cfg.Leeway+time.Second)); err != nil {
+	return m.RevokeAccessToken(ctx, c)
+}
+
+// RevokeAccessToken denies the verified access token c until it expires.
+func (m *Manager) RevokeAccessToken(ctx context.Context, c *gatehouse.Claims) error {
+	now := m.now().UTC().Truncate(time.Microsecond)
+	if err := m.store.RevokeAccessToken(ctx, c.ID, now, gatehouse.ForgetAt(now, c.ExpiresAt)); err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
-	m.event(ctx, &gatehouse.Event{
+	m.audit.Record(ctx, &gatehouse.Event{
 		Kind: gatehouse.EventTokenRevoked, UserID: c.Subject, SessionID: c.SessionID, ClientID: c.ClientID,
 		Detail: "access token jti " + c.ID + " revoked",
 	})
@@ -74,10 +103,10 @@ func (m *Manager) RevokeToken(ctx context.Context, tok, hint, clientID string) e
 }
 
 func (m *Manager) endSession(ctx context.Context, s *gatehouse.Session, reason string, now time.Time) error {
-	if err := m.store.RevokeSession(ctx, s.ID, reason, now, m.forgetAt(now)); err != nil {
+	if err := m.store.RevokeSession(ctx, s.ID, reason, now); err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}
-	m.event(ctx, &gatehouse.Event{
+	m.audit.Record(ctx, &gatehouse.Event{
 		Kind: gatehouse.EventSessionRevoked, UserID: s.UserID, SessionID: s.ID, ClientID: s.ClientID, Detail: reason,
 	})
 	return nil
@@ -96,20 +125,6 @@ func (m *Manager) EndSession(ctx context.Context, userID, sid, reason string) er
 	return m.endSession(ctx, s, reason, m.now().UTC().Truncate(time.Microsecond))
 }
 
-// EndUserSessions ends every active session of the user (logout
-// everywhere, password change, disabling) and returns how many it ended.
-func (m *Manager) EndUserSessions(ctx context.Context, userID, reason string) (int, error) {
-	now := m.now().UTC().Truncate(time.Microsecond)
-	n, err := m.store.RevokeUserSessions(ctx, userID, reason, now, m.forgetAt(now))
-	if err != nil {
-		return 0, fmt.Errorf("end user sessions: %w", err)
-	}
-	m.event(ctx, &gatehouse.Event{
-		Kind: gatehouse.EventSessionRevoked, UserID: userID, Detail: fmt.Sprintf("%s: %d sessions ended", reason, n),
-	})
-	return n, nil
-}
-
 // Sessions lists the user's active sessions, most recently used first.
 func (m *Manager) Sessions(ctx context.Context, userID string) ([]*gatehouse.Session, error) {
 	return m.store.ListSessions(ctx, userID, m.now())
@@ -120,21 +135,43 @@ func (m *Manager) Sessions(ctx context.Context, userID string) ([]*gatehouse.Ses
 const purgeKeep = 24 * time.Hour
 
 // Purge deletes sessions that ended more than a day ago and revocations
-// that no longer match any live token.
+// that no longer match any live token, and drops the sealed successors no
+// retry can need any more (DropSealed).
 func (m *Manager) Purge(ctx context.Context) (gatehouse.PurgeStats, error) {
+	if _, err := m.DropSealed(ctx); err != nil {
+		return gatehouse.PurgeStats{}, err
+	}
 	now := m.now()
 	return m.store.Purge(ctx, now, now.Add(-purgeKeep))
 }
 
-// RunHousekeeping purges every interval until ctx ends.
+// DropSealed forgets the sealed successors of tokens rotated more than the
+// grace window ago: no retry can need them, and kept they would let a copy
+// of the database and that retired token open the live one.
+func (m *Manager) DropSealed(ctx context.Context) (int, error) {
+	n, err := m.store.DropSealedSuccessors(ctx, m.now().Add(-m.cfg.Grace))
+	if err != nil {
+		return 0, fmt.Errorf("drop sealed successors: %w", err)
+	}
+	return n, nil
+}
+
+// RunHousekeeping purges every interval, and drops sealed successors once
+// per grace window, until ctx ends.
 func (m *Manager) RunHousekeeping(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+	purge := time.NewTicker(every)
+	defer purge.Stop()
+	sealed := time.NewTicker(max(m.cfg.Grace, time.Second))
+	defer sealed.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-sealed.C:
+			if _, err := m.DropSealed(ctx); err != nil && ctx.Err() == nil {
+				m.log.Error("housekeeping", "err", err)
+			}
+		case <-purge.C:
 			st, err := m.Purge(ctx)
 			if err != nil && ctx.Err() == nil {
 				m.log.Error("housekeeping", "err", err)

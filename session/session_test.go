@@ -2,6 +2,9 @@ package session_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"sync"
 	"testing"
@@ -9,9 +12,8 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/testclock"
-	"github.com/gatehouse/gatehouse/internal/testdb"
+	"github.com/gatehouse/gatehouse/internal/testserver"
 	"github.com/gatehouse/gatehouse/session"
-	"github.com/gatehouse/gatehouse/store/sqlite"
 )
 
 // clock is the settable clock shared with the code under test.
@@ -20,40 +22,29 @@ type clock = testclock.Clock
 type fixture struct {
 	t     *testing.T
 	ctx   context.Context
-	store *sqlite.Store
+	store gatehouse.Store
 	clock *clock
 	keys  *session.Keyring
 	m     *session.Manager
 	user  *gatehouse.User
 }
 
-const issuer = "https://auth.example.test"
+const issuer = testserver.Issuer
 
+// newFixture is the session manager of a test server (access tokens 15m,
+// idle 1h, sessions 3h, grace 10s) and a user with two scopes.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	st := testdb.SQLite(t)
-	clk := testclock.New(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	keys, err := session.LoadKeyring(ctx, st, session.KeyringConfig{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := session.New(session.Config{
-		Store: st, Keyring: keys, Issuer: issuer,
-		AccessTTL: 15 * time.Minute, IdleTTL: time.Hour, MaxAge: 3 * time.Hour, Grace: 10 * time.Second,
-		Now: clk.Now,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := testserver.New(t, testserver.Options{})
+	now := s.Clock.Now()
 	u := &gatehouse.User{
-		ID: session.NewID(), Username: "alice", PasswordHash: "x",
-		Scopes: []string{"orders:read", "orders:write"}, CreatedAt: clk.Now(), UpdatedAt: clk.Now(),
+		ID: gatehouse.NewID(), Username: "alice", PasswordHash: "x",
+		Scopes: []string{"orders:read", "orders:write"}, CreatedAt: now, UpdatedAt: now, Epoch: now,
 	}
-	if err := st.CreateUser(ctx, u); err != nil {
+	if err := s.Store.CreateUser(s.Ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, ctx: ctx, store: st, clock: clk, keys: keys, m: m, user: u}
+	return &fixture{t: t, ctx: s.Ctx, store: s.Store, clock: s.Clock, keys: s.Keys, m: s.Sessions, user: u}
 }
 
 func (f *fixture) login() *session.Grant {
@@ -213,31 +204,39 @@ func TestRefreshByAnotherClientIsRefusedWithoutChange(t *testing.T) {
 
 func TestRefreshMayNarrowButNotWidenTheScope(t *testing.T) {
 	f := newFixture(t)
-	g, err := f.m.Login(f.ctx, session.Login{User: f.user, Scopes: []string{"orders:read"}})
+	g, err := f.m.Login(f.ctx, session.Login{User: f.user, Scopes: []string{"orders:write"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.m.Refresh(f.ctx, session.Refresh{Token: g.RefreshToken, Scopes: []string{"orders:read", "orders:write"}}); !errors.Is(err, session.ErrInvalidScope) {
 		t.Fatalf("widening: err = %v, want ErrInvalidScope", err)
 	}
-	g2, err := f.m.Refresh(f.ctx, session.Refresh{Token: g.RefreshToken, Scopes: []string{}})
+	g2, err := f.m.Refresh(f.ctx, session.Refresh{Token: g.RefreshToken, Scopes: []string{"orders:write"}})
 	if err != nil {
-		t.Fatalf("narrowing (after a refused widening, which must not rotate): %v", err)
+		t.Fatalf("the same scope (after a refused widening, which must not rotate): %v", err)
 	}
-	if len(g2.Scopes) != 0 {
-		t.Errorf("scopes = %v, want none", g2.Scopes)
+	if gatehouse.FormatScope(g2.Scopes) != "orders:write" {
+		t.Errorf("scopes = %v, want orders:write", g2.Scopes)
 	}
-	g3 := f.mustRefresh(g2.RefreshToken)
-	if gatehouse.FormatScope(g3.Scopes) != "orders:read" {
-		t.Errorf("a refresh without scope gets the login scope; got %v", g3.Scopes)
+	// Without a scope (nil or empty), a refresh gets the login's.
+	g3, err := f.m.Refresh(f.ctx, session.Refresh{Token: g2.RefreshToken, Scopes: []string{}})
+	if err != nil || gatehouse.FormatScope(g3.Scopes) != "orders:write" {
+		t.Errorf("a refresh with an empty scope gets the login scope; got %v, %v", g3, err)
+	}
+	full := f.login()
+	g4, err := f.m.Refresh(f.ctx, session.Refresh{Token: full.RefreshToken, Scopes: []string{"orders:read"}})
+	if err != nil || gatehouse.FormatScope(g4.Scopes) != "orders:read" {
+		t.Errorf("narrowing: %v, %v", g4, err)
 	}
 }
 
 func TestRefreshOfADisabledUserIsRefused(t *testing.T) {
 	f := newFixture(t)
 	g := f.login()
+	// Disabled in the store without moving the epoch: the rotation itself
+	// checks the user.
 	f.user.Disabled = true
-	if err := f.store.UpdateUser(f.ctx, f.user); err != nil {
+	if _, err := f.store.UpdateUser(f.ctx, f.user, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.refresh(g.RefreshToken); !errors.Is(err, session.ErrInvalidGrant) {
@@ -324,20 +323,133 @@ func TestRevokeTokenEndsTheSessionOrTheAccessToken(t *testing.T) {
 	}
 }
 
-func TestEndUserSessionsEndsEverySession(t *testing.T) {
+func TestAnEpochMoveEndsEverySessionAndEveryAccessToken(t *testing.T) {
 	f := newFixture(t)
 	a, b := f.login(), f.login()
-	n, err := f.m.EndUserSessions(f.ctx, f.user.ID, "password changed")
+	stale := *f.user
+	f.user.Epoch = gatehouse.NextEpoch(f.clock.Now(), f.user.Epoch)
+	f.user.UpdatedAt = f.clock.Now()
+	n, err := f.store.UpdateUser(f.ctx, f.user, "password changed")
 	if err != nil || n != 2 {
 		t.Fatalf("ended %d, err %v", n, err)
 	}
 	for _, g := range []*session.Grant{a, b} {
 		if f.authenticates(g.AccessToken) {
-			t.Error("access token accepted after all sessions ended")
+			t.Error("access token accepted after the epoch moved")
 		}
 		if _, err := f.refresh(g.RefreshToken); !errors.Is(err, session.ErrInvalidGrant) {
-			t.Errorf("refresh after end: %v", err)
+			t.Errorf("refresh after the epoch moved: %v", err)
 		}
+	}
+	// A login decided on the user as it was before creates nothing.
+	if _, err := f.m.Login(f.ctx, session.Login{User: &stale}); !errors.Is(err, session.ErrUserChanged) {
+		t.Fatalf("login under the old epoch: err = %v, want ErrUserChanged", err)
+	}
+	if ss, _ := f.m.Sessions(f.ctx, f.user.ID); len(ss) != 0 {
+		t.Errorf("%d sessions active", len(ss))
+	}
+	g := f.login() // under the new epoch
+	if !f.authenticates(g.AccessToken) {
+		t.Error("a login after the move is refused")
+	}
+}
+
+func TestAuthenticateGrantsOnlyTheScopesTheUserStillHas(t *testing.T) {
+	f := newFixture(t)
+	g := f.login()
+	// Taken away in the store without moving the epoch (the account
+	// service moves it; this is the second line of defence).
+	f.user.Scopes = []string{"orders:read"}
+	if _, err := f.store.UpdateUser(f.ctx, f.user, ""); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.m.Authenticate(f.ctx, g.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gatehouse.FormatScope(c.Scopes) != "orders:read" {
+		t.Errorf("scopes = %q, want orders:read", gatehouse.FormatScope(c.Scopes))
+	}
+}
+
+func TestAnAccessTokenWithoutASessionIsRefused(t *testing.T) {
+	f := newFixture(t)
+	now := f.clock.Now()
+	tok, err := f.keys.Signer().Sign(&gatehouse.Claims{
+		Issuer: issuer, Subject: f.user.ID, Audience: []string{issuer}, ExpiresAt: now.Add(time.Minute),
+		IssuedAt: now, ID: gatehouse.NewID(), ClientID: gatehouse.FirstPartyClientID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.authenticates(tok) {
+		t.Error("a signed token without sid was accepted")
+	}
+}
+
+// legacySession stores a session as it was before refresh tokens carried a
+// family, and returns its first token.
+func (f *fixture) legacySession() string {
+	f.t.Helper()
+	b := make([]byte, 32)
+	rand.Read(b)
+	tok := "ghr_" + base64.RawURLEncoding.EncodeToString(b)
+	h := sha256.Sum256([]byte(tok))
+	now := f.clock.Now()
+	s := &gatehouse.Session{ID: gatehouse.NewID(), UserID: f.user.ID, ClientID: gatehouse.FirstPartyClientID,
+		Scopes: []string{"orders:read"}, AuthTime: now, CreatedAt: now, LastUsedAt: now,
+		IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(3 * time.Hour), Epoch: f.user.Epoch,
+		AccessExpiresAt: now.Add(3 * time.Hour)}
+	if err := f.store.CreateSession(f.ctx, s, &gatehouse.RefreshToken{Hash: h[:], SessionID: s.ID, CreatedAt: now}); err != nil {
+		f.t.Fatal(err)
+	}
+	return tok
+}
+
+func TestASessionFromBeforeFamiliesKeepsRefreshingAndDetectingReuse(t *testing.T) {
+	f := newFixture(t)
+	first := f.legacySession()
+	g := f.mustRefresh(first)
+	if len(g.RefreshToken) != len(first) {
+		t.Errorf("the successor of a legacy token has %d characters, want %d (no family)", len(g.RefreshToken), len(first))
+	}
+	g2 := f.mustRefresh(g.RefreshToken)
+	f.clock.Advance(11 * time.Second)
+	if _, err := f.refresh(first); !errors.Is(err, session.ErrInvalidGrant) {
+		t.Fatalf("reuse of the first legacy token: err = %v, want ErrInvalidGrant", err)
+	}
+	if _, err := f.refresh(g2.RefreshToken); !errors.Is(err, session.ErrInvalidGrant) {
+		t.Errorf("the live token after reuse: err = %v, want ErrInvalidGrant (session revoked)", err)
+	}
+}
+
+func TestAnOlderRetiredTokenWhoseRowIsGoneIsStillReuse(t *testing.T) {
+	f := newFixture(t)
+	g := f.login()
+	chain := []string{g.RefreshToken}
+	for range 5 {
+		chain = append(chain, f.mustRefresh(chain[len(chain)-1]).RefreshToken)
+	}
+	// chain[0] has been pruned (a session keeps two rows); its family is
+	// the session's, so presenting it is reuse.
+	if _, err := f.refresh(chain[0]); !errors.Is(err, session.ErrInvalidGrant) {
+		t.Fatalf("reuse of a pruned token: err = %v, want ErrInvalidGrant", err)
+	}
+	if _, err := f.refresh(chain[len(chain)-1]); !errors.Is(err, session.ErrInvalidGrant) {
+		t.Errorf("the live token after reuse: err = %v, want ErrInvalidGrant", err)
+	}
+	if f.authenticates(g.AccessToken) {
+		t.Error("an access token of the session is accepted after reuse")
+	}
+	// RFC 7009 revocation of a pruned token of another live session ends it.
+	h := f.login()
+	next := f.mustRefresh(h.RefreshToken)
+	third := f.mustRefresh(next.RefreshToken)
+	if err := f.m.RevokeToken(f.ctx, h.RefreshToken, "refresh_token", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.refresh(third.RefreshToken); !errors.Is(err, session.ErrInvalidGrant) {
+		t.Errorf("after /revoke of a pruned token of the session: err = %v, want ErrInvalidGrant", err)
 	}
 }
 

@@ -47,9 +47,11 @@ func TestUserCommandsRecordAuditEvents(t *testing.T) {
 	want := []string{
 		gatehouse.EventAdmin + `: user created with scope "" (by the command line)`,
 		gatehouse.EventUserDisabled + ": user disabled (by the command line)",
+		gatehouse.EventSessionRevoked + ": 0 sessions ended and every token issued before revoked (by the command line)",
 		gatehouse.EventAdmin + ": user enabled (by the command line)",
 		gatehouse.EventPasswordChanged + ": password set (by the command line)",
-		gatehouse.EventAdmin + ": user deleted (by the command line)",
+		gatehouse.EventSessionRevoked + ": 0 sessions ended and every token issued before revoked (by the command line)",
+		gatehouse.EventAdmin + ": user deleted, 0 sessions ended (by the command line)",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("audit events\n got %q\nwant %q", got, want)

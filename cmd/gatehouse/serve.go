@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
+	"github.com/gatehouse/gatehouse/account"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/ratelimit"
@@ -135,15 +136,26 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	throttle, closeThrottle, err := newThrottle(o.redis, o.redisPrefix)
+	throttle, closeThrottle, err := newThrottle(o.redis, o.redisPrefix, logger)
 	if err != nil {
 		return err
 	}
 	defer closeThrottle()
 
+	accounts, err := account.New(account.Config{
+		Store:     st,
+		Passwords: hasher,
+		Sessions:  sessions,
+		Throttle:  throttle,
+		Logger:    logger,
+	})
+	if err != nil {
+		return err
+	}
 	handler, err := httpapi.New(httpapi.Config{
 		Store:          st,
 		Sessions:       sessions,
+		Accounts:       accounts,
 		Keyring:        keyring,
 		Passwords:      hasher,
 		Throttle:       throttle,
@@ -252,15 +264,16 @@ func parseAlg(s string) (token.Algorithm, error) {
 
 // newThrottle builds the login throttle: in-process counters, or Redis
 // counters shared by every replica when redisURL is set, their keys under
-// prefix.
-func newThrottle(redisURL, prefix string) (*ratelimit.Throttle, func(), error) {
+// prefix. Its warnings go to the server's logger.
+func newThrottle(redisURL, prefix string, logger *slog.Logger) (*ratelimit.Throttle, func(), error) {
+	cfg := ratelimit.Config{Logger: logger}
 	if redisURL == "" {
-		return ratelimit.New(ratelimit.NewMemory(time.Now), ratelimit.Config{}), func() {}, nil
+		return ratelimit.New(ratelimit.NewMemory(time.Now), cfg), func() {}, nil
 	}
 	opt, err := redis.ParseURL(redisURL)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--redis: %w", err)
 	}
 	client := redis.NewClient(opt)
-	return ratelimit.New(ratelimit.NewRedis(client, prefix), ratelimit.Config{}), func() { client.Close() }, nil
+	return ratelimit.New(ratelimit.NewRedis(client, prefix), cfg), func() { client.Close() }, nil
 }

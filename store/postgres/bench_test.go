@@ -12,6 +12,7 @@ import (
 func BenchmarkCreateSession(b *testing.B) {
 	ctx := context.Background()
 	s := newTestStore(b)
+	ensureUser(b, s, "u1")
 	i := 0
 	for b.Loop() {
 		id := fmt.Sprintf("s%d", i)
@@ -19,6 +20,7 @@ func BenchmarkCreateSession(b *testing.B) {
 		err := s.CreateSession(ctx, &gatehouse.Session{
 			ID: id, UserID: "u1", ClientID: "gatehouse", Scopes: []string{"read"},
 			AuthTime: t0, CreatedAt: t0, LastUsedAt: t0, IdleExpiresAt: t0.Add(time.Hour), ExpiresAt: t0.Add(24 * time.Hour),
+			FamilyHash: randomHash(), AccessExpiresAt: t0.Add(15 * time.Minute),
 		}, &gatehouse.RefreshToken{Hash: randomHash(), SessionID: id, CreatedAt: t0})
 		if err != nil {
 			b.Fatal(err)

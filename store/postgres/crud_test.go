@@ -29,20 +29,20 @@ func TestUsersRoundTripAndConflicts(t *testing.T) {
 	}
 	want := *u
 	want.PasswordChangedAt = u.PasswordChangedAt.Truncate(time.Microsecond)
-	if !reflect.DeepEqual(*got, want) {
+	if !reflect.DeepEqual(*got, want) || got.Version != 1 || !got.Epoch.IsZero() {
 		t.Errorf("got %+v\nwant %+v", *got, want)
 	}
-	if err := s.UpdateUser(ctx, &gatehouse.User{ID: "nobody"}); !errors.Is(err, gatehouse.ErrNotFound) {
+	if _, err := s.UpdateUser(ctx, &gatehouse.User{ID: "nobody", Version: 1}, "x"); !errors.Is(err, gatehouse.ErrNotFound) {
 		t.Errorf("update absent: err = %v, want ErrNotFound", err)
 	}
 	newSession(t, s, "of-u1")
-	if err := s.DeleteUser(ctx, "u1"); err != nil {
+	if _, err := s.DeleteUser(ctx, "u1", "deleted", t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Session(ctx, "of-u1"); !errors.Is(err, gatehouse.ErrNotFound) {
 		t.Errorf("session of a deleted user: err = %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteUser(ctx, "u1"); !errors.Is(err, gatehouse.ErrNotFound) {
+	if _, err := s.DeleteUser(ctx, "u1", "deleted", t0.Add(time.Minute)); !errors.Is(err, gatehouse.ErrNotFound) {
 		t.Errorf("delete twice: err = %v, want ErrNotFound", err)
 	}
 }
@@ -56,8 +56,9 @@ func TestSessionsRoundTripAndListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &gatehouse.Session{ID: "a", UserID: "u1", ClientID: gatehouse.FirstPartyClientID, Scopes: []string{"read", "write"},
-		AuthTime: t0, CreatedAt: t0, LastUsedAt: t0, IdleExpiresAt: t0.Add(time.Hour), ExpiresAt: t0.Add(24 * time.Hour)}
-	if !reflect.DeepEqual(got, want) {
+		AuthTime: t0, CreatedAt: t0, LastUsedAt: t0, IdleExpiresAt: t0.Add(time.Hour), ExpiresAt: t0.Add(24 * time.Hour),
+		FamilyHash: got.FamilyHash, AccessExpiresAt: t0.Add(15 * time.Minute)}
+	if !reflect.DeepEqual(got, want) || len(got.FamilyHash) != 32 {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 	newSession(t, s, "b")
@@ -65,7 +66,7 @@ func TestSessionsRoundTripAndListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	newSession(t, s, "c")
-	if err := s.RevokeSession(ctx, "c", "logout", t0, t0.Add(time.Hour)); err != nil {
+	if err := s.RevokeSession(ctx, "c", "logout", t0); err != nil {
 		t.Fatal(err)
 	}
 	ss, err := s.ListSessions(ctx, "u1", t0.Add(2*time.Minute))
@@ -75,15 +76,20 @@ func TestSessionsRoundTripAndListing(t *testing.T) {
 	if len(ss) != 2 || ss[0].ID != "a" || ss[1].ID != "b" {
 		t.Fatalf("listed %v, want a (used last) then b", ss)
 	}
-	if n, err := s.RevokeUserSessions(ctx, "u1", "all", t0.Add(3*time.Minute), t0.Add(time.Hour)); err != nil || n != 2 {
-		t.Fatalf("RevokeUserSessions = %d, %v; want 2", n, err)
+	u, err := s.UserByID(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Epoch, u.UpdatedAt = gatehouse.NextEpoch(t0.Add(3*time.Minute), u.Epoch), t0.Add(3*time.Minute)
+	if n, err := s.UpdateUser(ctx, u, "all"); err != nil || n != 2 {
+		t.Fatalf("UpdateUser moving the epoch = %d, %v; want 2", n, err)
 	}
 	for _, sid := range []string{"a", "b", "c"} {
 		if ok, err := s.IsRevoked(ctx, "", sid); err != nil || !ok {
 			t.Errorf("sid %s revoked = %v, %v", sid, ok, err)
 		}
 	}
-	if err := s.RevokeSession(ctx, "nope", "x", t0, t0); !errors.Is(err, gatehouse.ErrNotFound) {
+	if err := s.RevokeSession(ctx, "nope", "x", t0); !errors.Is(err, gatehouse.ErrNotFound) {
 		t.Errorf("revoke absent: err = %v, want ErrNotFound", err)
 	}
 }

@@ -9,10 +9,16 @@
 //
 // Concurrency is decided by the database, never by a read followed by a
 // write in Go:
-//   - RotateRefreshToken is one statement whose conditional UPDATE (WHERE
-//     the token is not yet rotated and its session is active) picks the
-//     single winner; a partial unique index allows one live refresh token
-//     per session, so two lineages cannot exist even by mistake.
+//   - RotateRefreshToken is one statement. It first locks the session's
+//     row (if the token is live, the session active and its user enabled
+//     and in the session's epoch), so that whatever ends the session
+//     either waits for it or makes it write nothing; then its conditional
+//     UPDATE (WHERE the token is not yet rotated) picks the single winner.
+//     A partial unique index allows one live refresh token per session, so
+//     two lineages cannot exist even by mistake.
+//   - Writes to a user hold its row FOR UPDATE; CreateSession reads it FOR
+//     SHARE in the statement that inserts the session, so a login lands
+//     either before an epoch move (which then ends it) or not at all.
 //   - Revocation feed entries are written under a transaction-scoped
 //     advisory lock, so their cursors are committed in cursor order and a
 //     reader polling with ?since= never skips one.

@@ -38,3 +38,14 @@ func (st *Store) Purge(ctx context.Context, now, sessionCutoff time.Time) (gateh
 	}
 	return stats, nil
 }
+
+// DropSealedSuccessors forgets the sealed successors of tokens rotated
+// before rotatedBefore.
+func (st *Store) DropSealedSuccessors(ctx context.Context, rotatedBefore time.Time) (int, error) {
+	tag, err := st.pool.Exec(ctx, `UPDATE refresh_tokens SET sealed_successor = NULL
+		WHERE sealed_successor IS NOT NULL AND rotated_at < $1`, utc(rotatedBefore))
+	if err != nil {
+		return 0, wrap("drop sealed successors", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -66,14 +66,15 @@ func TestPurgeConcurrently(t *testing.T) {
 	for i := range sessions {
 		id := fmt.Sprintf("s%02d", i)
 		newSession(t, ss[0], id)
-		if err := ss[0].RevokeSession(ctx, id, "logout", t0, t0.Add(time.Minute)); err != nil {
+		if err := ss[0].RevokeSession(ctx, id, "logout", t0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	newSession(t, ss[0], "kept") // active until t0+1h
 	var mu sync.Mutex
 	var total gatehouse.PurgeStats
-	now := t0.Add(2 * time.Minute)
+	// Past the sid entries' ForgetAt (the sessions' access tokens, t0+15m).
+	now := t0.Add(20 * time.Minute)
 	errs := each(ss, func(_ int, s *Store) error {
 		st, err := s.Purge(ctx, now, now)
 		mu.Lock()
@@ -112,7 +113,7 @@ func TestPurgeWhileAnotherReplicaPurgesReturnsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	newSession(t, ss[0], "old")
-	if err := ss[0].RevokeSession(ctx, "old", "logout", t0, t0); err != nil {
+	if err := ss[0].RevokeSession(ctx, "old", "logout", t0); err != nil {
 		t.Fatal(err)
 	}
 	// Replica 0 holds the purge lock in an open transaction.

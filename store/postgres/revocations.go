@@ -33,48 +33,33 @@ func (st *Store) RevokeAccessToken(ctx context.Context, jti string, at, forgetAt
 }
 
 // RevokeSession marks the session revoked (if it is not already) and adds a
-// "sid" entry to the feed, in one transaction. ErrNotFound if absent.
-func (st *Store) RevokeSession(ctx context.Context, id, reason string, at, forgetAt time.Time) error {
+// "sid" entry to the feed, forgettable once the session's latest access
+// token has expired, in one transaction. ErrNotFound if absent.
+//
+// The UPDATE writes the row even when the session is already revoked (it
+// keeps the first revocation's time and reason): so it always holds the
+// row lock and RETURNING gives the committed access_expires_at, including
+// one moved by a rotation that committed while this statement waited for
+// the row. A read beside the UPDATE would see the statement's snapshot and
+// could miss it, making the entry forgettable before that access token
+// expires.
+func (st *Store) RevokeSession(ctx context.Context, id, reason string, at time.Time) error {
 	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, lockFeed); err != nil {
 			return err
 		}
-		var found bool
-		err := tx.QueryRow(ctx, `WITH
-			u AS (UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL)
-			SELECT EXISTS (SELECT 1 FROM sessions WHERE id = $1)`, id, utc(at), reason).Scan(&found)
+		var accessExp time.Time
+		err := tx.QueryRow(ctx, `UPDATE sessions SET revoked_at = COALESCE(revoked_at, $2),
+			revoke_reason = CASE WHEN revoked_at IS NULL THEN $3 ELSE revoke_reason END
+			WHERE id = $1 RETURNING access_expires_at`, id, utc(at), reason).Scan(&accessExp)
 		if err != nil {
 			return err
 		}
-		if !found {
-			return pgx.ErrNoRows
-		}
-		_, err = tx.Exec(ctx, addToFeed, gatehouse.RevokeSID, id, utc(at), utc(forgetAt))
+		forget := gatehouse.ForgetAt(at, accessExp)
+		_, err = tx.Exec(ctx, addToFeed, gatehouse.RevokeSID, id, utc(at), utc(forget))
 		return err
 	})
 	return wrap("revoke session", err)
-}
-
-// RevokeUserSessions revokes every active session of the user as
-// RevokeSession does, in one transaction, and returns how many.
-func (st *Store) RevokeUserSessions(ctx context.Context, userID, reason string, at, forgetAt time.Time) (int, error) {
-	var n int
-	err := pgx.BeginFunc(ctx, st.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockFeed); err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, `WITH
-			u AS (UPDATE sessions s SET revoked_at = $2, revoke_reason = $3
-				WHERE s.user_id = $1 AND `+activeAt("$2")+` RETURNING s.id),
-			f AS (INSERT INTO revocations (kind, value, revoked_at, forget_at)
-				SELECT 'sid', id, $2, $4 FROM u ORDER BY id
-				ON CONFLICT (kind, value) DO UPDATE SET forget_at = GREATEST(revocations.forget_at, excluded.forget_at))
-			SELECT count(*) FROM u`, userID, utc(at), reason, utc(forgetAt)).Scan(&n)
-	})
-	if err != nil {
-		return 0, wrap("revoke user sessions", err)
-	}
-	return n, nil
 }
 
 // IsRevoked reports whether the access token jti, or the session sid, has

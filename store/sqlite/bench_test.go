@@ -18,7 +18,8 @@ func benchHash(s string) []byte {
 
 func benchSession(id string) (*gatehouse.Session, *gatehouse.RefreshToken) {
 	return &gatehouse.Session{ID: id, UserID: "u1", ClientID: "gatehouse", Scopes: []string{"read"},
-			AuthTime: t0, CreatedAt: t0, LastUsedAt: t0, IdleExpiresAt: t0.Add(time.Hour), ExpiresAt: t0.Add(24 * time.Hour)},
+			AuthTime: t0, CreatedAt: t0, LastUsedAt: t0, IdleExpiresAt: t0.Add(time.Hour), ExpiresAt: t0.Add(24 * time.Hour),
+			FamilyHash: benchHash(id + "/family"), AccessExpiresAt: t0.Add(15 * time.Minute)},
 		&gatehouse.RefreshToken{Hash: benchHash(id + "/0"), SessionID: id, CreatedAt: t0}
 }
 
@@ -27,6 +28,7 @@ func benchSession(id string) (*gatehouse.Session, *gatehouse.RefreshToken) {
 func BenchmarkRotateRefreshToken(b *testing.B) {
 	ctx := context.Background()
 	s := openMigrated(b, filepath.Join(b.TempDir(), "bench.db"))
+	createUser(b, s, "u1")
 	sess, first := benchSession("s1")
 	if err := s.CreateSession(ctx, sess, first); err != nil {
 		b.Fatal(err)
@@ -40,6 +42,7 @@ func BenchmarkRotateRefreshToken(b *testing.B) {
 			OldHash:    benchHash(fmt.Sprintf("s1/%d", i)),
 			Next:       gatehouse.RefreshToken{Hash: benchHash(fmt.Sprintf("s1/%d", i+1)), CreatedAt: now},
 			SealedNext: sealed, Now: now, Grace: 10 * time.Second, IdleTTL: time.Hour,
+			AccessExpiresAt: now.Add(15 * time.Minute), IP: "192.0.2.1", UserAgent: "bench/1.0",
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -53,6 +56,7 @@ func BenchmarkRotateRefreshToken(b *testing.B) {
 func BenchmarkCreateSession(b *testing.B) {
 	ctx := context.Background()
 	s := openMigrated(b, filepath.Join(b.TempDir(), "bench.db"))
+	createUser(b, s, "u1")
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {

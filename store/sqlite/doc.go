@@ -17,9 +17,12 @@
 // write lock up to busy_timeout (10 s) instead of failing.
 //
 // Rotation of a refresh token is decided by a conditional UPDATE (WHERE the
-// token is not rotated and its session is active): of any number of
-// concurrent callers, in any number of processes, exactly one matches the
-// row; a partial unique index allows one live token per session.
+// token is not rotated, its session is active and its user enabled and in
+// the session's epoch): of any number of concurrent callers, in any number
+// of processes, exactly one matches the row; a partial unique index allows
+// one live token per session. Every write that ends sessions (an epoch
+// move, DeleteUser, RevokeSession) and every CreateSession runs in one
+// write transaction, so none sees another half-done.
 //
 // The schema is created by embedded goose migrations (migrations/*.sql).
 // Times are INTEGER microseconds since the Unix epoch, UTC; hashes are

@@ -80,6 +80,7 @@ func TestReopenedDatabaseKeepsItsData(t *testing.T) {
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	createUser(t, s, "u1")
 	sess := &gatehouse.Session{ID: "s1", UserID: "u1", ClientID: "gatehouse", AuthTime: t0, CreatedAt: t0,
 		LastUsedAt: t0, IdleExpiresAt: t0.Add(time.Hour), ExpiresAt: t0.Add(24 * time.Hour)}
 	first := &gatehouse.RefreshToken{Hash: []byte("h0"), SessionID: "s1", CreatedAt: t0}
@@ -110,6 +111,7 @@ func TestTwoStoresOnOneFileRotateOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "g.db")
 	a := openMigrated(t, path)
 	b := openMigrated(t, path)
+	createUser(t, a, "u1")
 	for round := range 10 {
 		sid := fmt.Sprintf("s%d", round)
 		sess := &gatehouse.Session{ID: sid, UserID: "u1", ClientID: "gatehouse", AuthTime: t0, CreatedAt: t0,

@@ -41,3 +41,15 @@ func (st *Store) Purge(ctx context.Context, now, sessionCutoff time.Time) (gateh
 	}
 	return stats, nil
 }
+
+// DropSealedSuccessors forgets the sealed successors of tokens rotated
+// before rotatedBefore.
+func (st *Store) DropSealedSuccessors(ctx context.Context, rotatedBefore time.Time) (int, error) {
+	res, err := st.w.ExecContext(ctx, `UPDATE refresh_tokens SET sealed_successor = NULL
+		WHERE sealed_successor IS NOT NULL AND rotated_at < ?`, micros(rotatedBefore))
+	if err != nil {
+		return 0, wrap("drop sealed successors", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap("drop sealed successors", err)
+}

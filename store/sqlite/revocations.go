@@ -29,49 +29,23 @@ func (st *Store) RevokeAccessToken(ctx context.Context, jti string, at, forgetAt
 
 // RevokeSession marks the session revoked (if it is not already: the first
 // revocation's time and reason stay) and adds a "sid" entry to the feed,
-// in one transaction. ErrNotFound if absent.
-func (st *Store) RevokeSession(ctx context.Context, id, reason string, at, forgetAt time.Time) error {
+// forgettable once the session's latest access token has expired, in one
+// transaction. ErrNotFound if absent.
+func (st *Store) RevokeSession(ctx context.Context, id, reason string, at time.Time) error {
 	err := st.write(ctx, func(tx *sql.Tx) error {
-		var found bool
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&found); err != nil {
+		var accessExp int64
+		if err := tx.QueryRowContext(ctx, `SELECT access_expires_at FROM sessions WHERE id = ?`, id).Scan(&accessExp); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ?, revoke_reason = ?
 			WHERE id = ? AND revoked_at IS NULL`, micros(at), reason, id); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, addToFeed, gatehouse.RevokeSID, id, micros(at), micros(forgetAt))
+		forget := gatehouse.ForgetAt(at, fromMicros(accessExp))
+		_, err := tx.ExecContext(ctx, addToFeed, gatehouse.RevokeSID, id, micros(at), micros(forget))
 		return err
 	})
 	return wrap("revoke session", err)
-}
-
-// RevokeUserSessions revokes every session of the user active at at, as
-// RevokeSession does, in one transaction, and returns how many.
-func (st *Store) RevokeUserSessions(ctx context.Context, userID, reason string, at, forgetAt time.Time) (int, error) {
-	var n int
-	err := st.write(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `UPDATE sessions AS s SET revoked_at = ?2, revoke_reason = ?3
-			WHERE s.user_id = ?1 AND `+activeAt("?2")+` RETURNING id`, userID, micros(at), reason)
-		if err != nil {
-			return err
-		}
-		ids, err := collect(rows, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if _, err := tx.ExecContext(ctx, addToFeed, gatehouse.RevokeSID, id, micros(at), micros(forgetAt)); err != nil {
-				return err
-			}
-		}
-		n = len(ids)
-		return nil
-	})
-	if err != nil {
-		return 0, wrap("revoke user sessions", err)
-	}
-	return n, nil
 }
 
 // IsRevoked reports whether the access token jti, or the session sid, has

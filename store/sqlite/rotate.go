@@ -9,27 +9,38 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-// rotateSQL marks the old token rotated if, and only if, it is live and its
-// session active at ?2. It is the statement that decides the winner: of any
-// number of concurrent rotations of one token, in any number of processes,
-// exactly one finds rotated_at NULL.
+// rotateSQL marks the old token rotated if, and only if, it is live, its
+// session active at ?2 and its user enabled and in the session's epoch. It
+// is the statement that decides the winner: of any number of concurrent
+// rotations of one token, in any number of processes, exactly one finds
+// rotated_at NULL.
 var rotateSQL = `UPDATE refresh_tokens SET rotated_at = ?2, successor_hash = ?3, sealed_successor = ?4
 	WHERE hash = ?1 AND rotated_at IS NULL
-	AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = refresh_tokens.session_id AND ` + activeAt("?2") + `)
+	AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id = refresh_tokens.session_id AND ` + activeAt("?2") + ` AND ` + userValid + `)
 	RETURNING session_id`
 
-// slideSQL records the use of the session and slides its idle expiry,
-// never past its absolute end.
-var slideSQL = `UPDATE sessions AS s SET last_used_at = ?2, idle_expires_at = MIN(?3, s.expires_at)
+// pruneSQL deletes the retired tokens of the session older than the one
+// just rotated: a session keeps its live token and the one it replaced.
+// Their reuse is still recognised by the family every token carries;
+// sessions from before families keep their rows, which are their only way
+// to recognise reuse.
+const pruneSQL = `DELETE FROM refresh_tokens WHERE session_id = ?1 AND rotated_at IS NOT NULL AND hash <> ?2
+	AND EXISTS (SELECT 1 FROM sessions WHERE id = ?1 AND family_hash IS NOT NULL)`
+
+// slideSQL records the use of the session, slides its idle expiry (never
+// past its absolute end) and keeps the latest access-token expiry.
+var slideSQL = `UPDATE sessions AS s SET last_used_at = ?2, idle_expires_at = MIN(?3, s.expires_at),
+	last_ip = ?4, last_user_agent = ?5, access_expires_at = MAX(s.access_expires_at, ?6)
 	WHERE s.id = ?1 RETURNING ` + returnedSessionCols
 
 // stateSQL reads what a caller that did not rotate needs to tell a retry
-// from reuse: the session, the token's rotation time, its sealed successor
-// and whether that successor is still live.
-var stateSQL = `SELECT ` + sessionCols + `, t.rotated_at, t.sealed_successor,
+// from reuse (gatehouse.RefreshState).
+var stateSQL = `SELECT ` + sessionCols + `, ` + prefixedUserCols + `, t.rotated_at, t.sealed_successor,
 		(n.hash IS NOT NULL AND n.rotated_at IS NULL)
 	FROM refresh_tokens t
 	JOIN sessions s ON s.id = t.session_id
+	LEFT JOIN users u ON u.id = s.user_id
 	LEFT JOIN refresh_tokens n ON n.hash = t.successor_hash
 	WHERE t.hash = ?`
 
@@ -37,10 +48,8 @@ var stateSQL = `SELECT ` + sessionCols + `, t.rotated_at, t.sealed_successor,
 // one write transaction; see gatehouse.SessionStore for the outcomes. The
 // conditional UPDATE decides; a caller that loses reads the state in the
 // same transaction, under the write lock, so the state cannot change
-// between the UPDATE and the read. Nothing is written unless this call
-// rotates. Errors: ErrNotFound, ErrSessionEnded (which takes precedence
-// over reuse), ErrTokenReused (with the result's Session filled in),
-// ErrConflict if r.Next.Hash exists.
+// between the UPDATE and the read, and gatehouse.DecideRotation tells what
+// it is. Nothing is written unless this call rotates.
 func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) (*gatehouse.RotationResult, error) {
 	now := micros(r.Now)
 	var (
@@ -56,7 +65,11 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 				r.Next.Hash, sid, micros(r.Next.CreatedAt)); err != nil {
 				return err
 			}
-			s, err := scanSession(tx.QueryRowContext(ctx, slideSQL, sid, now, micros(r.Now.Add(r.IdleTTL))))
+			if _, err := tx.ExecContext(ctx, pruneSQL, sid, r.OldHash); err != nil {
+				return err
+			}
+			s, err := scanSession(tx.QueryRowContext(ctx, slideSQL, sid, now, micros(r.Now.Add(r.IdleTTL)),
+				r.IP, r.UserAgent, micros(r.AccessExpiresAt)))
 			if err != nil {
 				return err
 			}
@@ -67,22 +80,25 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 		}
 
 		var (
+			u             userDest
 			rotated       sql.NullInt64
 			sealed        []byte
 			successorLive bool
 		)
-		s, err := scanSession(tx.QueryRowContext(ctx, stateSQL, r.OldHash), &rotated, &sealed, &successorLive)
+		s, err := scanSession(tx.QueryRowContext(ctx, stateSQL, r.OldHash), append(u.dest(), &rotated, &sealed, &successorLive)...)
 		if err != nil {
 			return err
 		}
-		switch {
-		case !s.Active(fromMicros(now)):
+		state := gatehouse.RefreshState{Session: s, User: u.user(), RotatedAt: fromNullMicros(rotated),
+			SuccessorLive: successorLive, SealedSuccessor: sealed}
+		switch gatehouse.DecideRotation(state, r.Now, r.Grace) {
+		case gatehouse.OutcomeEnded:
 			outcome = gatehouse.ErrSessionEnded
-		case !rotated.Valid:
-			// Live token, active session, and yet the UPDATE did not match:
-			// fail closed rather than hand out anything.
-			return errors.New("live token of an active session did not rotate")
-		case fromMicros(now).Sub(fromMicros(rotated.Int64)) < r.Grace && successorLive:
+		case gatehouse.OutcomeLive:
+			// Live token, valid session, and yet the UPDATE did not match
+			// under the write lock: fail closed rather than hand out anything.
+			return errors.New("live token of a valid session did not rotate")
+		case gatehouse.OutcomeRetry:
 			res = &gatehouse.RotationResult{Session: s, Retry: true, SealedSuccessor: sealed}
 		default:
 			res, outcome = &gatehouse.RotationResult{Session: s}, gatehouse.ErrTokenReused

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/store/sqlite"
@@ -36,4 +37,15 @@ func openMigrated(t testing.TB, path string) *sqlite.Store {
 		t.Fatalf("Migrate: %v", err)
 	}
 	return s
+}
+
+// createUser stores an enabled user id in the zero epoch, which the
+// sessions of the store-specific tests belong to.
+func createUser(t testing.TB, s *sqlite.Store, id string) {
+	t.Helper()
+	at := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+	u := &gatehouse.User{ID: id, Username: id, PasswordHash: "x", CreatedAt: at, UpdatedAt: at, PasswordChangedAt: at}
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		t.Fatalf("CreateUser(%s): %v", id, err)
+	}
 }

@@ -3,31 +3,57 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"time"
 
 	"github.com/gatehouse/gatehouse"
 )
 
-const userCols = `id, username, password_hash, scopes, disabled, created_at, updated_at, password_changed_at`
+const userCols = `id, username, password_hash, scopes, disabled, created_at, updated_at, password_changed_at, version, epoch`
 
-func scanUser(row scanner) (*gatehouse.User, error) {
-	var (
-		u                         gatehouse.User
-		scopes                    string
-		created, updated, pwdSeen int64
-	)
-	if err := row.Scan(&u.ID, &u.Username, &u.PasswordHash, &scopes, &u.Disabled, &created, &updated, &pwdSeen); err != nil {
-		return nil, err
-	}
-	u.Scopes = splitScopes(scopes)
-	u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = fromMicros(created), fromMicros(updated), fromMicros(pwdSeen)
-	return &u, nil
+// userDest is a user being scanned; every column may be NULL when the
+// user comes from an outer join and does not exist.
+type userDest struct {
+	id, username, hash, scopes   sql.NullString
+	disabled                     sql.NullBool
+	created, updated, pwd, epoch sql.NullInt64
+	version                      sql.NullInt64
 }
 
-// CreateUser inserts u. ErrConflict if u.ID or u.Username exists.
+func (d *userDest) dest() []any {
+	return []any{&d.id, &d.username, &d.hash, &d.scopes, &d.disabled, &d.created, &d.updated, &d.pwd, &d.version, &d.epoch}
+}
+
+// user is the scanned user, nil when the outer join found none.
+func (d *userDest) user() *gatehouse.User {
+	if !d.id.Valid {
+		return nil
+	}
+	return &gatehouse.User{
+		ID: d.id.String, Username: d.username.String, PasswordHash: d.hash.String,
+		Scopes: splitScopes(d.scopes.String), Disabled: d.disabled.Bool,
+		CreatedAt: fromMicros(d.created.Int64), UpdatedAt: fromMicros(d.updated.Int64),
+		PasswordChangedAt: fromMicros(d.pwd.Int64), Version: d.version.Int64, Epoch: fromMicros(d.epoch.Int64),
+	}
+}
+
+func scanUser(row scanner) (*gatehouse.User, error) {
+	var d userDest
+	if err := row.Scan(d.dest()...); err != nil {
+		return nil, err
+	}
+	return d.user(), nil
+}
+
+// CreateUser inserts u with Version 1. ErrConflict if u.ID or u.Username
+// exists.
 func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.w.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
 		u.ID, u.Username, u.PasswordHash, joinScopes(u.Scopes), u.Disabled,
-		micros(u.CreatedAt), micros(u.UpdatedAt), micros(u.PasswordChangedAt))
+		micros(u.CreatedAt), micros(u.UpdatedAt), micros(u.PasswordChangedAt), micros(u.Epoch))
+	if err == nil {
+		u.Version = 1
+	}
 	return wrap("create user", err)
 }
 
@@ -54,27 +80,131 @@ func (s *Store) ListUsers(ctx context.Context) ([]*gatehouse.User, error) {
 	return us, wrap("list users", err)
 }
 
-// UpdateUser writes PasswordHash, Scopes, Disabled, UpdatedAt and
-// PasswordChangedAt of the user with u.ID. ErrNotFound if absent.
-func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ?, scopes = ?, disabled = ?,
-		updated_at = ?, password_changed_at = ? WHERE id = ?`,
-		u.PasswordHash, joinScopes(u.Scopes), u.Disabled, micros(u.UpdatedAt), micros(u.PasswordChangedAt), u.ID)
-	return wrap("update user", affected(res, err))
-}
-
-// DeleteUser removes the user and its sessions (with their refresh tokens)
-// in one transaction. ErrNotFound if absent.
-func (s *Store) DeleteUser(ctx context.Context, id string) error {
+// UpdateUser writes the user if its stored version is u.Version, in one
+// write transaction; when the epoch moves, the user's sessions end in the
+// same transaction. See gatehouse.UserStore.
+func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User, reason string) (int, error) {
+	var ended int
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
-		if err := affected(res, err); err != nil {
+		var version, epoch int64
+		if err := tx.QueryRowContext(ctx, `SELECT version, epoch FROM users WHERE id = ?`, u.ID).Scan(&version, &epoch); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id)
+		if version != u.Version || micros(u.Epoch) < epoch {
+			return gatehouse.ErrStale
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, scopes = ?, disabled = ?,
+			updated_at = ?, password_changed_at = ?, epoch = ?, version = version + 1 WHERE id = ?`,
+			u.PasswordHash, joinScopes(u.Scopes), u.Disabled, micros(u.UpdatedAt), micros(u.PasswordChangedAt),
+			micros(u.Epoch), u.ID); err != nil {
+			return err
+		}
+		if micros(u.Epoch) != epoch {
+			n, err := endUserSessions(ctx, tx, u.ID, reason, u.UpdatedAt, u.Epoch)
+			if err != nil {
+				return err
+			}
+			ended = n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, wrap("update user", err)
+	}
+	u.Version++
+	return ended, nil
+}
+
+// ReplacePasswordHash swaps the hash if it is still oldHash.
+func (s *Store) ReplacePasswordHash(ctx context.Context, id, oldHash, newHash string, at time.Time) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ?, version = version + 1
+			WHERE id = ? AND password_hash = ?`, newHash, micros(at), id, oldHash)
+		if err := affected(res, err); !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, id).Scan(&one); err != nil {
+			return err
+		}
+		return gatehouse.ErrStale
+	})
+	return wrap("replace password hash", err)
+}
+
+// DeleteUser ends the user's sessions (feed entries included), then removes
+// them and the user, in one write transaction. ErrNotFound if absent.
+func (s *Store) DeleteUser(ctx context.Context, id, reason string, at time.Time) (int, error) {
+	var ended int
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, id).Scan(&one); err != nil {
+			return err
+		}
+		n, err := endUserSessions(ctx, tx, id, reason, at, at)
+		if err != nil {
+			return err
+		}
+		ended = n
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
 		return err
 	})
-	return wrap("delete user", err)
+	if err != nil {
+		return 0, wrap("delete user", err)
+	}
+	return ended, nil
+}
+
+// endUserSessions revokes every session of the user active at at, adds a
+// "sid" feed entry for each, and replaces the user's "user" entry by one
+// for every token issued before epoch. Each entry is forgettable once the
+// latest access token it can match has expired. It runs inside tx.
+func endUserSessions(ctx context.Context, tx *sql.Tx, userID, reason string, at, epoch time.Time) (int, error) {
+	rows, err := tx.QueryContext(ctx, `UPDATE sessions AS s SET revoked_at = ?2, revoke_reason = ?3
+		WHERE s.user_id = ?1 AND `+activeAt("?2")+` RETURNING id, access_expires_at`, userID, micros(at), reason)
+	if err != nil {
+		return 0, err
+	}
+	type ended struct {
+		id  string
+		exp int64
+	}
+	es, err := collect(rows, func(r scanner) (e ended, err error) { return e, r.Scan(&e.id, &e.exp) })
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range es {
+		forget := gatehouse.ForgetAt(at, fromMicros(e.exp))
+		if _, err := tx.ExecContext(ctx, addToFeed, gatehouse.RevokeSID, e.id, micros(at), micros(forget)); err != nil {
+			return 0, err
+		}
+	}
+	var latest sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(access_expires_at) FROM sessions WHERE user_id = ?`, userID).Scan(&latest); err != nil {
+		return 0, err
+	}
+	forget := at
+	if latest.Valid {
+		forget = gatehouse.ForgetAt(at, fromMicros(latest.Int64))
+	}
+	// The new entry matches every token the one it replaces matched, some
+	// perhaps of sessions purged since: it is not forgotten before it.
+	var previous sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `DELETE FROM revocations WHERE kind = 'user' AND value = ? RETURNING forget_at`,
+		userID).Scan(&previous); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if previous.Valid && fromMicros(previous.Int64).After(forget) {
+		forget = fromMicros(previous.Int64)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (kind, value, revoked_at, forget_at) VALUES (?, ?, ?, ?)`,
+		gatehouse.RevokeUser, userID, micros(epoch), micros(forget)); err != nil {
+		return 0, err
+	}
+	return len(es), nil
 }
 
 // affected is sql.ErrNoRows when a statement changed no row.

@@ -18,6 +18,39 @@ const (
 	rounds = 20 // races of the rotation test
 )
 
+// checkRotationCovered fails unless a rotation r of session sid, which
+// raced the session's end and returned rotateErr, left the store
+// consistent: a rotation that failed wrote nothing, and one that succeeded
+// minted an access token that the session's feed entry still covers.
+func checkRotationCovered(t *testing.T, s gatehouse.Store, round int, sid string, r *gatehouse.Rotation, rotateErr error) {
+	t.Helper()
+	ctx := context.Background()
+	sess, err := s.Session(ctx, sid)
+	must(t, "Session", err)
+	if sess.RevokedAt.IsZero() {
+		t.Fatalf("round %d: session %s not revoked", round, sid)
+	}
+	_, err = s.SessionByRefreshHash(ctx, r.Next.Hash)
+	if rotateErr != nil {
+		wantErr(t, fmt.Sprintf("round %d: the failed rotation's successor", round), err, gatehouse.ErrNotFound)
+		return
+	}
+	must(t, fmt.Sprintf("round %d: the rotation's successor", round), err)
+	checkTime(t, "AccessExpiresAt", sess.AccessExpiresAt, r.AccessExpiresAt)
+	var entry *gatehouse.Revocation
+	for _, e := range feed(t, s, at(0)) {
+		if e.Kind == gatehouse.RevokeSID && e.Value == sid {
+			entry = &e
+		}
+	}
+	if entry == nil {
+		t.Fatalf("round %d: no sid entry for %s", round, sid)
+	}
+	if want := gatehouse.ForgetAt(sess.RevokedAt, r.AccessExpiresAt); entry.ForgetAt.Before(want) {
+		t.Fatalf("round %d: sid %s forgettable at %v, before the rotated access token's %v", round, sid, entry.ForgetAt, want)
+	}
+}
+
 // race runs fn(i) for i in [0, n) in n goroutines released at once, and
 // waits for them.
 func race(n int, fn func(i int)) {
@@ -146,24 +179,173 @@ var concurrencyTests = []test{
 		for round := range rounds {
 			sid := fmt.Sprintf("s%d", round)
 			createSession(t, s, sid, "u1", at(0))
+			r := rotation(sid+"/0", sid+"/1", at(time.Minute))
 			var rotateErr, revokeErr error
 			race(2, func(i int) {
 				if i == 0 {
-					_, rotateErr = s.RotateRefreshToken(ctx, rotation(sid+"/0", sid+"/1", at(time.Minute)))
+					_, rotateErr = s.RotateRefreshToken(ctx, r)
 				} else {
-					revokeErr = s.RevokeSession(ctx, sid, "logout", at(time.Minute), at(time.Hour))
+					revokeErr = s.RevokeSession(ctx, sid, "logout", at(time.Minute))
 				}
 			})
 			must(t, "RevokeSession", revokeErr)
 			if rotateErr != nil && !errors.Is(rotateErr, gatehouse.ErrSessionEnded) {
 				t.Fatalf("round %d: rotation racing revocation: %v, want success or ErrSessionEnded", round, rotateErr)
 			}
+			checkRotationCovered(t, s, round, sid, r, rotateErr)
 			for _, tok := range []string{sid + "/0", sid + "/1"} {
 				_, err := s.RotateRefreshToken(ctx, rotation(tok, tok+"'", at(time.Minute+time.Second)))
 				if !errors.Is(err, gatehouse.ErrSessionEnded) && !errors.Is(err, gatehouse.ErrNotFound) {
 					t.Fatalf("round %d: rotating %s after revocation: %v, want ErrSessionEnded or ErrNotFound", round, tok, err)
 				}
 			}
+		}
+	}},
+	{"concurrent UpdateUser with one version: exactly one wins, the others ErrStale", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "a", "u1", at(0))
+		createSession(t, s, "b", "u1", at(0))
+		read, err := s.UserByID(ctx, "u1")
+		must(t, "UserByID", err)
+		// Every racer decided from Version 1; each moves the epoch to its own.
+		users := make([]*gatehouse.User, racers)
+		ended := make([]int, racers)
+		errs := make([]error, racers)
+		for i := range users {
+			u := *read
+			u.PasswordHash = fmt.Sprintf("$argon2id$racer%d", i)
+			u.UpdatedAt = at(time.Minute)
+			u.Epoch = gatehouse.NextEpoch(at(time.Minute+time.Duration(i)*time.Microsecond), read.Epoch)
+			users[i] = &u
+		}
+		race(racers, func(i int) { ended[i], errs[i] = s.UpdateUser(ctx, users[i], "password changed") })
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if winner >= 0 {
+					t.Fatalf("racers %d and %d both wrote", winner, i)
+				}
+				winner = i
+			case errors.Is(err, gatehouse.ErrStale):
+				if ended[i] != 0 {
+					t.Errorf("racer %d lost yet ended %d sessions", i, ended[i])
+				}
+			default:
+				t.Fatalf("racer %d: %v, want nil or ErrStale", i, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatal("no racer wrote")
+		}
+		if ended[winner] != 2 {
+			t.Errorf("the winner ended %d sessions, want 2", ended[winner])
+		}
+		got, err := s.UserByID(ctx, "u1")
+		must(t, "UserByID", err)
+		checkUser(t, got, users[winner])
+		var userEntries []gatehouse.Revocation
+		for _, r := range feed(t, s, at(0)) {
+			if r.Kind == gatehouse.RevokeUser {
+				userEntries = append(userEntries, r)
+			}
+		}
+		if len(userEntries) != 1 {
+			t.Fatalf("user entries = %+v, want the winner's one", userEntries)
+		}
+		checkTime(t, "user entry Time", userEntries[0].Time, users[winner].Epoch)
+	}},
+	{"CreateSession racing an epoch move never leaves an active session created under the old epoch", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		ensureUser(t, s, "u1")
+		const logins = 8
+		for round := range rounds {
+			now := at(time.Duration(round) * time.Minute)
+			read, err := s.UserByID(ctx, "u1")
+			must(t, "UserByID", err)
+			move := *read
+			move.Epoch = gatehouse.NextEpoch(now, read.Epoch)
+			move.UpdatedAt = now
+			var (
+				ended     int
+				moveErr   error
+				createErr = make([]error, logins)
+			)
+			race(logins+1, func(i int) {
+				if i == logins {
+					ended, moveErr = s.UpdateUser(ctx, &move, "password changed")
+					return
+				}
+				// A login whose password was checked under the old epoch.
+				sess, first := newSession(fmt.Sprintf("r%d-%d", round, i), "u1", now)
+				sess.Epoch = read.Epoch
+				createErr[i] = s.CreateSession(ctx, sess, first)
+			})
+			must(t, fmt.Sprintf("round %d: UpdateUser", round), moveErr)
+			created := 0
+			for i, err := range createErr {
+				id := fmt.Sprintf("r%d-%d", round, i)
+				sess, getErr := s.Session(ctx, id)
+				switch {
+				case err == nil:
+					created++
+					must(t, "Session("+id+")", getErr)
+					if sess.RevokedAt.IsZero() {
+						t.Fatalf("round %d: session %s, created under the old epoch, outlived the move", round, id)
+					}
+				case errors.Is(err, gatehouse.ErrStale):
+					wantErr(t, fmt.Sprintf("round %d: Session of the refused login %s", round, id), getErr, gatehouse.ErrNotFound)
+				default:
+					t.Fatalf("round %d: login %d: %v, want nil or ErrStale", round, i, err)
+				}
+			}
+			if ended != created {
+				t.Fatalf("round %d: the move ended %d sessions, %d were created before it", round, ended, created)
+			}
+			ss, err := s.ListSessions(ctx, "u1", now)
+			must(t, "ListSessions", err)
+			if len(ss) != 0 {
+				t.Fatalf("round %d: active sessions after the move: %q", round, sessionIDs(ss))
+			}
+		}
+	}},
+	{"rotation racing an epoch move never leaves a live rotation in a valid session under the old epoch", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		for round := range rounds {
+			sid := fmt.Sprintf("s%d", round)
+			now := at(time.Duration(round) * time.Minute)
+			createSession(t, s, sid, "u1", now)
+			read, err := s.UserByID(ctx, "u1")
+			must(t, "UserByID", err)
+			move := *read
+			move.Epoch = gatehouse.NextEpoch(now, read.Epoch)
+			move.UpdatedAt = now.Add(time.Second)
+			r := rotation(sid+"/0", sid+"/1", now.Add(time.Second))
+			var (
+				rotateErr, moveErr error
+				ended              int
+			)
+			race(2, func(i int) {
+				if i == 0 {
+					_, rotateErr = s.RotateRefreshToken(ctx, r)
+				} else {
+					ended, moveErr = s.UpdateUser(ctx, &move, "password changed")
+				}
+			})
+			must(t, fmt.Sprintf("round %d: UpdateUser", round), moveErr)
+			if rotateErr != nil && !errors.Is(rotateErr, gatehouse.ErrSessionEnded) {
+				t.Fatalf("round %d: rotation racing an epoch move: %v, want success or ErrSessionEnded", round, rotateErr)
+			}
+			// Whichever came first, the session was active at the move.
+			if ended != 1 {
+				t.Fatalf("round %d: the move ended %d sessions, want 1", round, ended)
+			}
+			st, err := s.TokenState(ctx, sid, "")
+			must(t, "TokenState", err)
+			if gatehouse.SessionValid(st.Session, st.User, now.Add(time.Second)) {
+				t.Fatalf("round %d: session %s still valid after the epoch move", round, sid)
+			}
+			checkRotationCovered(t, s, round, sid, r, rotateErr)
 		}
 	}},
 	{"concurrent CreateUser with one username: exactly one wins", func(t *testing.T, s gatehouse.Store) {

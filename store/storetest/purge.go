@@ -19,11 +19,13 @@ var purgeTests = []test{
 		rotate(t, s, "expired/0", "expired/1", at(time.Minute))
 		createSession(t, s, "idle", "u1", at(20*time.Hour)) // IdleExpiresAt at(21h)
 		createSession(t, s, "revoked", "u1", at(25*time.Hour))
-		must(t, "RevokeSession", s.RevokeSession(ctx, "revoked", "logout", at(26*time.Hour), at(27*time.Hour)))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "revoked", "logout", at(26*time.Hour))) // forgettable at once
 		// Ended after the cutoff, or not at all: kept.
 		createSession(t, s, "recent", "u1", at(29*time.Hour+30*time.Minute)) // idle-expired at(30h30m)
-		createSession(t, s, "revoked-late", "u1", at(29*time.Hour))
-		must(t, "RevokeSession", s.RevokeSession(ctx, "revoked-late", "logout", at(31*time.Hour), at(now.Sub(Base)+time.Hour)))
+		late, first := newSession("revoked-late", "u1", at(29*time.Hour))
+		late.AccessExpiresAt = now.Add(time.Hour) // its sid entry outlives now
+		storeSession(t, s, late, first)
+		must(t, "RevokeSession", s.RevokeSession(ctx, "revoked-late", "logout", at(31*time.Hour)))
 		createSession(t, s, "live", "u1", now.Add(-time.Minute))
 		// Feed: the revocations above, and access tokens.
 		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "forgettable", at(0), now.Add(-time.Microsecond)))
@@ -84,6 +86,30 @@ var purgeTests = []test{
 		if stats != (gatehouse.PurgeStats{}) {
 			t.Errorf("Purge again = %+v, want nothing", stats)
 		}
+	}},
+	{"Purge keeps users, and their epoch entry until it is forgettable", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		moved, _ := moveEpoch(t, s, "u1", "password changed", at(time.Minute))
+		forget := gatehouse.ForgetAt(at(time.Minute), at(accessTTL))
+		stats, err := s.Purge(ctx, forget, at(2*time.Minute))
+		must(t, "Purge", err)
+		if stats != (gatehouse.PurgeStats{Sessions: 1}) {
+			t.Errorf("Purge = %+v, want the revoked session only", stats)
+		}
+		if got, want := values(feed(t, s, forget)), []string{"sid:s1", "user:u1"}; !equalSorted(got, want) {
+			t.Errorf("feed at ForgetAt = %q, want %q", got, want)
+		}
+		stats, err = s.Purge(ctx, forget.Add(time.Microsecond), at(2*time.Minute))
+		must(t, "Purge", err)
+		if stats != (gatehouse.PurgeStats{Revocations: 2}) {
+			t.Errorf("Purge after ForgetAt = %+v, want the two entries", stats)
+		}
+		got, err := s.UserByID(ctx, "u1")
+		must(t, "UserByID", err)
+		checkUser(t, got, moved)
+		// The user logs in again under its epoch.
+		createSession(t, s, "s2", "u1", at(time.Hour))
 	}},
 	{"Ping answers", func(t *testing.T, s gatehouse.Store) {
 		must(t, "Ping", s.Ping(context.Background()))

@@ -30,7 +30,7 @@ var revocationTests = []test{
 	{"RevokeSession marks the session revoked", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
 		sess, _ := createSession(t, s, "s1", "u1", at(0))
-		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(time.Minute), at(time.Hour)))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(time.Minute)))
 		got, err := s.Session(ctx, "s1")
 		must(t, "Session", err)
 		want := *sess
@@ -43,19 +43,36 @@ var revocationTests = []test{
 	{"revoked session appears in the revocation feed", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
 		createSession(t, s, "s1", "u1", at(0))
-		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(time.Minute), at(time.Hour)))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(time.Minute)))
 		rs := feed(t, s, at(time.Minute))
 		if len(rs) != 1 || rs[0].Kind != gatehouse.RevokeSID || rs[0].Value != "s1" || rs[0].Cursor <= 0 {
 			t.Fatalf("feed = %+v, want one sid entry for s1 with a positive cursor", rs)
 		}
 		checkTime(t, "Time", rs[0].Time, at(time.Minute))
-		checkTime(t, "ForgetAt", rs[0].ForgetAt, at(time.Hour))
+		checkTime(t, "ForgetAt", rs[0].ForgetAt, gatehouse.ForgetAt(at(time.Minute), at(accessTTL)))
+	}},
+	{"RevokeSession forget time comes from the session's AccessExpiresAt, not the caller", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		// s1: refreshed at +10m, its latest access token expires at +25m.
+		createSession(t, s, "s1", "u1", at(0))
+		rotate(t, s, "s1/0", "s1/1", at(10*time.Minute))
+		// s2: its only access token expired at +15m.
+		createSession(t, s, "s2", "u1", at(0))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(12*time.Minute)))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s2", "logout", at(30*time.Minute)))
+		forget := map[string]time.Time{}
+		for _, r := range feed(t, s, at(0)) {
+			forget[r.Value] = r.ForgetAt
+		}
+		checkTime(t, "s1 ForgetAt", forget["s1"], at(25*time.Minute).Add(gatehouse.RevocationMargin))
+		checkTime(t, "s2 ForgetAt (never before the revocation)", forget["s2"], at(30*time.Minute))
 	}},
 	{"revoking a revoked session is not an error and keeps the first revocation", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
 		createSession(t, s, "s1", "u1", at(0))
-		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(time.Minute), at(time.Hour)))
-		must(t, "RevokeSession again", s.RevokeSession(ctx, "s1", "admin", at(2*time.Minute), at(2*time.Hour)))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(time.Minute)))
+		first := feed(t, s, at(0))
+		must(t, "RevokeSession again", s.RevokeSession(ctx, "s1", "admin", at(2*time.Minute)))
 		got, err := s.Session(ctx, "s1")
 		must(t, "Session", err)
 		checkTime(t, "RevokedAt", got.RevokedAt, at(time.Minute))
@@ -63,67 +80,24 @@ var revocationTests = []test{
 			t.Errorf("RevokeReason = %q, want the first one", got.RevokeReason)
 		}
 		rs := feed(t, s, at(0))
-		if len(rs) != 1 {
-			t.Fatalf("feed = %q, want one entry", values(rs))
+		if len(rs) != 1 || rs[0].Cursor != first[0].Cursor {
+			t.Fatalf("feed = %+v, want the one entry %+v", rs, first)
 		}
-		// A second revocation never shortens the first.
-		checkTime(t, "ForgetAt", rs[0].ForgetAt, at(2*time.Hour))
+		checkTime(t, "ForgetAt", rs[0].ForgetAt, first[0].ForgetAt)
+		// Revoked again long after, the entry is kept, never shortened.
+		must(t, "RevokeSession at +1h", s.RevokeSession(ctx, "s1", "admin", at(time.Hour)))
+		rs = feed(t, s, at(0))
+		if len(rs) != 1 || rs[0].Cursor != first[0].Cursor {
+			t.Fatalf("feed = %+v, want the one entry %+v", rs, first)
+		}
+		checkTime(t, "Time", rs[0].Time, at(time.Minute))
+		if rs[0].ForgetAt.Before(first[0].ForgetAt) {
+			t.Errorf("ForgetAt %v, before the first revocation's %v", rs[0].ForgetAt, first[0].ForgetAt)
+		}
 	}},
 	{"RevokeSession of an unknown session is ErrNotFound and adds nothing to the feed", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
-		wantErr(t, "RevokeSession", s.RevokeSession(ctx, "nope", "logout", at(0), at(time.Hour)), gatehouse.ErrNotFound)
-		if rs := feed(t, s, at(0)); len(rs) != 0 {
-			t.Errorf("feed = %q, want empty", values(rs))
-		}
-	}},
-	{"RevokeUserSessions revokes the user's active sessions and counts them", func(t *testing.T, s gatehouse.Store) {
-		ctx := context.Background()
-		createSession(t, s, "a", "u1", at(0))
-		createSession(t, s, "b", "u1", at(time.Minute))
-		createSession(t, s, "gone", "u1", at(0))
-		must(t, "RevokeSession", s.RevokeSession(ctx, "gone", "logout", at(time.Minute), at(time.Hour)))
-		other, _ := createSession(t, s, "other", "u2", at(0))
-		n, err := s.RevokeUserSessions(ctx, "u1", "password changed", at(2*time.Minute), at(3*time.Hour))
-		must(t, "RevokeUserSessions", err)
-		if n != 2 {
-			t.Errorf("RevokeUserSessions = %d, want 2", n)
-		}
-		for _, id := range []string{"a", "b"} {
-			got, err := s.Session(ctx, id)
-			must(t, "Session", err)
-			checkTime(t, id+" RevokedAt", got.RevokedAt, at(2*time.Minute))
-			if got.RevokeReason != "password changed" {
-				t.Errorf("%s RevokeReason = %q", id, got.RevokeReason)
-			}
-			_, err = s.RotateRefreshToken(ctx, rotation(id+"/0", id+"/1", at(3*time.Minute)))
-			wantErr(t, "RotateRefreshToken of "+id, err, gatehouse.ErrSessionEnded)
-		}
-		got, err := s.Session(ctx, "gone")
-		must(t, "Session", err)
-		if got.RevokeReason != "logout" {
-			t.Errorf("an already revoked session got a new reason %q", got.RevokeReason)
-		}
-		got, err = s.Session(ctx, "other")
-		must(t, "Session", err)
-		checkSession(t, got, other)
-		gotFeed := values(feed(t, s, at(0)))
-		slices.Sort(gotFeed)
-		if want := []string{"sid:a", "sid:b", "sid:gone"}; !slices.Equal(gotFeed, want) {
-			t.Errorf("feed = %q, want %q", gotFeed, want)
-		}
-		for _, id := range []string{"a", "b"} {
-			if ok, err := s.IsRevoked(ctx, "", id); err != nil || !ok {
-				t.Errorf("IsRevoked(sid %s) = %v, %v; want true", id, ok, err)
-			}
-		}
-	}},
-	{"RevokeUserSessions of a user without sessions is zero", func(t *testing.T, s gatehouse.Store) {
-		createSession(t, s, "s1", "u1", at(0))
-		n, err := s.RevokeUserSessions(context.Background(), "u2", "x", at(time.Minute), at(time.Hour))
-		must(t, "RevokeUserSessions", err)
-		if n != 0 {
-			t.Errorf("RevokeUserSessions = %d, want 0", n)
-		}
+		wantErr(t, "RevokeSession", s.RevokeSession(ctx, "nope", "logout", at(0)), gatehouse.ErrNotFound)
 		if rs := feed(t, s, at(0)); len(rs) != 0 {
 			t.Errorf("feed = %q, want empty", values(rs))
 		}
@@ -145,7 +119,7 @@ var revocationTests = []test{
 		createSession(t, s, "s1", "u1", at(0))
 		createSession(t, s, "s2", "u1", at(0))
 		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "jti-1", at(0), at(time.Hour)))
-		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(0), at(time.Hour)))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "logout", at(0)))
 		for _, tc := range []struct {
 			jti, sid string
 			want     bool
@@ -172,7 +146,7 @@ var revocationTests = []test{
 		ctx := context.Background()
 		createSession(t, s, "s1", "u1", at(0))
 		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "j1", at(0), at(time.Hour)))
-		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "x", at(time.Second), at(time.Hour)))
+		must(t, "RevokeSession", s.RevokeSession(ctx, "s1", "x", at(time.Second)))
 		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "j2", at(2*time.Second), at(time.Hour)))
 		must(t, "RevokeAccessToken", s.RevokeAccessToken(ctx, "j3", at(3*time.Second), at(time.Hour)))
 		all := feed(t, s, at(0))

@@ -22,9 +22,10 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 
 // RunConcurrency runs the races the contracts settle, each on a fresh
 // store: concurrent rotations of one refresh token (one winner, every
-// other caller gets its successor, one lineage, every round), concurrent
-// CreateUser with one username, InitSigningKeys, RotateSigningKeys, Purge
-// and feed writes.
+// other caller gets its successor, one lineage, every round), rotation
+// against revocation and against an epoch move, logins against an epoch
+// move, concurrent UpdateUser from one Version, concurrent CreateUser with
+// one username, InitSigningKeys, RotateSigningKeys, Purge and feed writes.
 func RunConcurrency(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 	runGroup(t, "Concurrency", concurrencyTests, newStore)
 }
