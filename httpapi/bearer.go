@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/guard"
@@ -25,7 +26,7 @@ const maxBearer = guard.MaxTokenSize
 type verifier struct{ s *server }
 
 func (v verifier) Verify(ctx context.Context, tok string) (*guard.Claims, error) {
-	c, err := v.s.sessions.Authenticate(ctx, tok)
+	c, u, err := v.s.sessions.AuthenticateUser(ctx, tok)
 	if errors.Is(err, session.ErrInvalidToken) {
 		return nil, err
 	}
@@ -33,7 +34,34 @@ func (v verifier) Verify(ctx context.Context, tok string) (*guard.Claims, error)
 		v.s.log.LogAttrs(ctx, slog.LevelError, "access token not checked", slog.Any("err", err))
 		return nil, fmt.Errorf("%w: %w", guard.ErrUnavailable, err)
 	}
+	if slot, ok := ctx.Value(userSlotKey{}).(*userSlot); ok {
+		slot.user = u
+	}
 	return c, nil
+}
+
+// userSlotKey is the context key of the slot in which the verifier leaves
+// the user it read for a bearer route, so the handler does not read it
+// again.
+type userSlotKey struct{}
+
+type userSlot struct{ user *gatehouse.User }
+
+// withUserSlot gives the request a slot for the verified user.
+func withUserSlot(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userSlotKey{}, &userSlot{})))
+	})
+}
+
+// verifiedUser is the user the verifier read for this request's token
+// (nil outside a bearer route).
+func verifiedUser(ctx context.Context) *gatehouse.User {
+	slot, _ := ctx.Value(userSlotKey{}).(*userSlot)
+	if slot == nil {
+		return nil
+	}
+	return slot.user
 }
 
 // claimsFrom returns the claims guard verified; handlers run only behind

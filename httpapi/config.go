@@ -116,7 +116,8 @@ func (s *server) routes(mux *http.ServeMux) {
 	// The server's own bearer routes use guard, as any API does, with a
 	// Verifier that decides from the store (session.Manager.Authenticate):
 	// one extraction, one challenge format, no query-string tokens.
-	bearer := guard.Middleware(verifier{s}, guard.WithRealm(realm))
+	verify := guard.Middleware(verifier{s}, guard.WithRealm(realm))
+	bearer := func(h http.Handler) http.Handler { return withUserSlot(verify(h)) }
 	mux.Handle("POST /logout", bearer(h(s.handleLogout)))
 	mux.Handle("GET /sessions", bearer(h(s.handleSessions)))
 	mux.Handle("DELETE /sessions/{id}", bearer(h(s.handleEndSession)))

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse"
-	"github.com/gatehouse/gatehouse/account"
 	"github.com/gatehouse/gatehouse/session"
 )
 
@@ -51,16 +50,8 @@ func (s *server) handleIntrospect(w http.ResponseWriter, r *http.Request) error 
 	}
 	// Authenticate judges by the session and the user as they are now, and
 	// its claims carry only the scopes the user still has.
-	c, err := s.sessions.Authenticate(r.Context(), tok)
+	c, u, err := s.sessions.AuthenticateUser(r.Context(), tok)
 	if errors.Is(err, session.ErrInvalidToken) {
-		writeJSON(w, http.StatusOK, inactive)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	u, err := s.accounts.Get(r.Context(), c.Subject)
-	if errors.Is(err, account.ErrNotFound) || (err == nil && u.Disabled) {
 		writeJSON(w, http.StatusOK, inactive)
 		return nil
 	}

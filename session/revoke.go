@@ -23,33 +23,40 @@ import (
 // Errors: ErrInvalidToken (wrapping the cause), or a wrapped store error
 // (the token could not be checked).
 func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*gatehouse.Claims, error) {
+	c, _, err := m.AuthenticateUser(ctx, accessToken)
+	return c, err
+}
+
+// AuthenticateUser is Authenticate that also returns the token's user as
+// it was read for the decision, for endpoints that answer with it.
+func (m *Manager) AuthenticateUser(ctx context.Context, accessToken string) (*gatehouse.Claims, *gatehouse.User, error) {
 	c, err := m.verifier.Verify(accessToken)
 	if errors.Is(err, token.ErrUnknownKey) && m.keys.reloadSoon(ctx) {
 		// Another process may have rotated the keys since the last reload.
 		c, err = m.verifier.Verify(accessToken)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if c.SessionID == "" {
-		return nil, fmt.Errorf("%w: no session", ErrInvalidToken)
+		return nil, nil, fmt.Errorf("%w: no session", ErrInvalidToken)
 	}
 	st, err := m.store.TokenState(ctx, c.SessionID, c.ID)
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, fmt.Errorf("%w: no such session", ErrInvalidToken)
+		return nil, nil, fmt.Errorf("%w: no such session", ErrInvalidToken)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("check token state: %w", err)
+		return nil, nil, fmt.Errorf("check token state: %w", err)
 	}
 	switch {
 	case st.JTIRevoked:
-		return nil, fmt.Errorf("%w: revoked", ErrInvalidToken)
+		return nil, nil, fmt.Errorf("%w: revoked", ErrInvalidToken)
 	case st.Session.UserID != c.Subject || !gatehouse.SessionValid(st.Session, st.User, m.now()):
-		return nil, fmt.Errorf("%w: session ended", ErrInvalidToken)
+		return nil, nil, fmt.Errorf("%w: session ended", ErrInvalidToken)
 	}
 	out := *c
 	out.Scopes = gatehouse.IntersectScopes(c.Scopes, st.User.Scopes)
-	return &out, nil
+	return &out, st.User, nil
 }
 
 // RevokeToken is RFC 7009 revocation. A refresh token ends its whole

@@ -74,7 +74,9 @@ func TestClassify(t *testing.T) {
 		{outcome{status: 503}, true, "503 without Retry-After"},
 		{outcome{status: 503, retryAfter: time.Second}, false, "HTTP 503"},
 		{outcome{status: 401}, true, "HTTP 401"},
-		{outcome{status: 429, retryAfter: time.Second}, true, "HTTP 429"},
+		{outcome{status: 429, retryAfter: time.Second}, true, "busy"},
+		{outcome{status: 429}, true, "429 without Retry-After"},
+		{outcome{status: 429, retryAfter: time.Second}, false, "HTTP 429"},
 		{outcome{}, false, "transport error"},
 	}
 	for _, tt := range tests {

@@ -24,7 +24,10 @@
 //	goapi-orders    GET /orders of examples/goapi with a token guard has cached
 //
 // A 503 with Retry-After on the password scenarios is the documented answer
-// of a full hashing queue: it is counted apart, and the worker waits as
+// of a full hashing queue, and a 429 with Retry-After that of the throttle,
+// which counts logins in flight (one account from one address gets its
+// free attempts at once, then 429 until one of them succeeds): both are
+// counted apart, in the 503/429 column, and the worker waits as
 // Retry-After asks. Every other non-2xx answer or transport failure is an
 // error, and any error makes the exit status 1.
 //

@@ -97,9 +97,14 @@ func runScenario(ctx context.Context, sc *scenario, d time.Duration, maxRequests
 	return r
 }
 
-// classify returns "" for a success, "busy" for the documented 503 of a
-// full hashing queue (where allowed), and otherwise the kind of error.
+// classify returns "" for a success, "busy" for the documented answers of
+// a password login that was not checked (where allowed): 503 of a full
+// hashing queue, and 429 of the throttle, which counts logins in flight
+// (more than its free attempts of one account from one address at once get
+// 429 until one of them succeeds), both with Retry-After; otherwise the
+// kind of error.
 func classify(out outcome, allowBusy bool) string {
+	busy := out.status == http.StatusServiceUnavailable || out.status == http.StatusTooManyRequests
 	switch {
 	case out.status == 0:
 		return "transport error"
@@ -107,10 +112,10 @@ func classify(out outcome, allowBusy bool) string {
 		return ""
 	case out.status/100 == 2:
 		return "bad 2xx body"
-	case out.status == http.StatusServiceUnavailable && allowBusy && out.retryAfter > 0:
+	case busy && allowBusy && out.retryAfter > 0:
 		return "busy"
-	case out.status == http.StatusServiceUnavailable && allowBusy:
-		return "503 without Retry-After"
+	case busy && allowBusy:
+		return fmt.Sprintf("%d without Retry-After", out.status)
 	}
 	return fmt.Sprintf("HTTP %d", out.status)
 }

@@ -27,8 +27,9 @@ func baselineOf(name string) string {
 type scenario struct {
 	name     string
 	baseline string
-	// allowBusy: a 503 with Retry-After is the documented answer of a full
-	// password-hashing queue, counted apart from errors.
+	// allowBusy: a 503 (a full password-hashing queue) or a 429 (the
+	// throttle, which counts logins in flight) with Retry-After is a
+	// documented answer, counted apart from errors.
 	allowBusy bool
 	workers   int
 	newWorker func(i int) func(context.Context) outcome

@@ -64,7 +64,7 @@ func printReport(w io.Writer, header string, results []result) {
 		byName[results[i].name] = &results[i]
 	}
 	fmt.Fprintf(w, "%s\n\n", header)
-	fmt.Fprintln(w, "| scenario | workers | requests | req/s | p50 | p90 | p99 | 503 | errors | req/s ÷ baseline | p50 ÷ baseline |")
+	fmt.Fprintln(w, "| scenario | workers | requests | req/s | p50 | p90 | p99 | 503/429 | errors | req/s ÷ baseline | p50 ÷ baseline |")
 	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for i := range results {
 		r := &results[i]
