@@ -215,4 +215,3 @@ func (l *listener) close() {
 	cancel()
 	<-l.done
 }
-
