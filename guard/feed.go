@@ -313,11 +313,11 @@ func (e *retryAfterError) Error() string {
 // feedAnswer is the JSON of a /revocations answer.
 type feedAnswer struct {
 	Revocations []struct {
-		Cursor       int64   `json:"cursor"`
-		Kind         string  `json:"kind"`
-		Value        string  `json:"value"`
-		IssuedBefore *int64  `json:"issued_before"`
-		ForgetAt     int64   `json:"forget_at"`
+		Cursor       int64  `json:"cursor"`
+		Kind         string `json:"kind"`
+		Value        string `json:"value"`
+		IssuedBefore *int64 `json:"issued_before"`
+		ForgetAt     int64  `json:"forget_at"`
 	} `json:"revocations"`
 	Next   *int64 `json:"next"`
 	Resync bool   `json:"resync"`
