@@ -26,8 +26,7 @@ var (
 // Collector is a prometheus.Collector of one feed's metrics, read from
 // RevocationFeed.Stats at each scrape.
 type Collector struct {
-	feed   *guard.RevocationFeed
-	labels prometheus.Labels
+	feed *guard.RevocationFeed
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
