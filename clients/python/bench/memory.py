@@ -31,6 +31,7 @@ def main() -> None:
     feed._lock = __import__("threading").Lock()
     feed._ids = [{} for _ in range(16)]
     feed._kids, feed._users, feed._ints = {}, {}, {}
+    feed._counts = {"jti": 0, "sid": 0}
     feed.max_staleness, feed._clock, feed._last_sync = None, time.time, time.time()
     gc.collect()
     tracemalloc.start()

@@ -89,6 +89,7 @@ class RevocationFeed:
         self._kids: Dict[str, int] = {}
         self._users: Dict[str, Tuple[int, int]] = {}  # user id → (issued_before, forget_at)
         self._ints: Dict[int, int] = {}  # one int object per forget time
+        self._counts = {"jti": 0, "sid": 0}  # jti and sid entries held
         self._next_shard = 0
         self._unknown_logged: set = set()
 
@@ -133,12 +134,8 @@ class RevocationFeed:
 
     def stats(self) -> Dict[str, Any]:
         """Staleness, entries held by kind, cursor, resyncs and failures."""
-        counts = {"jti": 0, "sid": 0, "user": len(self._users), "kid": len(self._kids)}
         with self._lock:
-            for shard in self._ids:
-                for k in shard:
-                    kind = k[0] if isinstance(k, tuple) else ("jti" if k[0] == 0 else "sid")
-                    counts[kind] += 1
+            counts = {**self._counts, "user": len(self._users), "kid": len(self._kids)}
         return {"staleness": self.staleness(), "entries": counts, "cursor": self.cursor,
                 "resyncs": self.resyncs, "failures": self.failures}
 
@@ -173,6 +170,12 @@ class RevocationFeed:
                 return (b"\x00" if kind == "jti" else b"\x01") + raw
         return (kind, value)
 
+    @staticmethod
+    def _kind_of(key: Any) -> str:
+        if isinstance(key, tuple):
+            return str(key[0])
+        return "jti" if key[0] == 0 else "sid"
+
     def _has_id(self, kind: str, value: Any) -> bool:
         if not isinstance(value, str) or not value:
             return False
@@ -187,7 +190,10 @@ class RevocationFeed:
                 if kind in ("jti", "sid"):
                     k = self._key(kind, value)
                     shard = self._ids[hash(k) % _SHARDS]
-                    shard[k] = max(shard.get(k, 0), forget)
+                    held = shard.get(k)
+                    if held is None:
+                        self._counts[kind] += 1
+                    shard[k] = forget if held is None or forget > held else held
                 elif kind == "kid":
                     self._kids[value] = max(self._kids.get(value, 0), forget)
                 elif kind == "user":
@@ -203,6 +209,7 @@ class RevocationFeed:
                 shard = self._ids[self._next_shard]
                 for k in [k for k, f in shard.items() if f < now]:
                     del shard[k]
+                    self._counts[self._kind_of(k)] -= 1
                 self._next_shard = (self._next_shard + 1) % _SHARDS
             for kid in [k for k, f in self._kids.items() if f < now]:
                 del self._kids[kid]
