@@ -36,9 +36,10 @@ start_services
 bash scripts/interop-deps.sh
 go test -race -count=1 "$@" ./...
 # The Python client (clients/python): its unit tests on the system Python
-# (Debian's python3-jwt), and `pip install ./clients/python` into a scratch
-# directory, imported from there.
+# (Debian's python3-jwt), its types (mypy --strict), and `pip install
+# ./clients/python` into a scratch directory, imported from there.
 /usr/bin/python3 -m unittest discover -s clients/python/tests -t clients/python
+/usr/bin/python3 -m mypy --strict --ignore-missing-imports --cache-dir=/dev/null clients/python/gatehouse_client
 pip_target=$(mktemp -d)
 trap 'rm -rf "$pip_target"' EXIT
 PIP_ROOT_USER_ACTION=ignore /usr/bin/python3 -m pip install --quiet --no-deps --no-build-isolation --no-index --target "$pip_target" ./clients/python

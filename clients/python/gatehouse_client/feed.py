@@ -9,7 +9,7 @@ import random
 import threading
 import time
 import urllib.parse
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 from ._http import HTTPStatusError, check_url, get_json
 
@@ -91,7 +91,7 @@ class RevocationFeed:
         self._ints: Dict[int, int] = {}  # one int object per forget time
         self._counts = {"jti": 0, "sid": 0}  # jti and sid entries held
         self._next_shard = 0
-        self._unknown_logged: set = set()
+        self._unknown_logged: Set[str] = set()
 
         self.cursor = 0
         self.resyncs = 0
@@ -253,27 +253,28 @@ class RevocationFeed:
 
         if not isinstance(a, dict) or not isinstance(a.get("revocations"), list):
             raise bad("not an object with revocations")
-        nxt, resync = a.get("next"), a.get("resync", False) is True
-        if not _is_int(nxt) or nxt < 0 or (not resync and nxt < since):
+        nxt, resync = _int(a.get("next")), a.get("resync", False) is True
+        if nxt is None or nxt < 0 or (not resync and nxt < since):
             raise bad("next missing or behind the cursor")
-        out = []
+        out: List[Dict[str, Any]] = []
         for r in a["revocations"]:
             if not isinstance(r, dict):
                 raise bad("an entry is not an object")
-            cursor, kind, value, forget = r.get("cursor"), r.get("kind"), r.get("value"), r.get("forget_at")
-            if not (_is_int(cursor) and 0 < cursor <= nxt and isinstance(value, str) and 0 < len(value) <= 1024
-                    and _is_int(forget) and forget > 0 and isinstance(kind, str)):
+            cursor, kind, value, forget = _int(r.get("cursor")), r.get("kind"), r.get("value"), _int(r.get("forget_at"))
+            if (cursor is None or not 0 < cursor <= nxt or not isinstance(value, str) or not 0 < len(value) <= 1024
+                    or forget is None or forget <= 0 or not isinstance(kind, str)):
                 raise bad("an entry without a cursor up to next, a value or a forget_at")
             if kind not in _KINDS:
                 if kind not in self._unknown_logged:
                     self._unknown_logged.add(kind)
                     log.warning("revocation feed entry of an unknown kind %r ignored; upgrade gatehouse_client", kind)
                 continue
-            e = {"kind": kind, "value": value, "forget_at": forget}
+            e: Dict[str, Any] = {"kind": kind, "value": value, "forget_at": forget}
             if kind == "user":
-                if not _is_int(r.get("issued_before")):
+                before = _int(r.get("issued_before"))
+                if before is None:
                     raise bad("a user entry without issued_before")
-                e["issued_before"] = r["issued_before"]
+                e["issued_before"] = before
             out.append(e)
         return out, nxt, resync
 
@@ -304,5 +305,6 @@ class RevocationFeed:
             self._sweep(self._clock())
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+def _int(v: Any) -> Optional[int]:
+    """v if it is a JSON integer (not a bool, not a float), else None."""
+    return v if isinstance(v, int) and not isinstance(v, bool) else None

@@ -102,7 +102,7 @@ class Verifier:
             if alg is None:
                 continue
             try:
-                keys[data["kid"]] = (jwt.PyJWK(data, alg), alg)
+                keys[data["kid"]] = (jwt.PyJWK(data, alg), alg)  # type: ignore[no-untyped-call]
             except jwt.PyJWTError:
                 continue  # a key this PyJWT cannot use; tokens it signed are refused
         if not keys:
@@ -182,13 +182,16 @@ class Verifier:
 
 #: The algorithms Gatehouse signs with, by the key type and curve that
 #: carry them.
-_ALGORITHMS = {("EC", "P-256"): "ES256", ("OKP", "Ed25519"): "EdDSA", ("RSA", None): "RS256"}
+_ALGORITHMS: Dict[Tuple[str, Optional[str]], str] = {("EC", "P-256"): "ES256", ("OKP", "Ed25519"): "EdDSA", ("RSA", None): "RS256"}
 
 
 def _key_algorithm(jwk: Mapping[str, Any]) -> Optional[str]:
     """The one algorithm a public key of the JWKS verifies: its "alg" if it
     is the one its type allows, else the one its type and curve imply.
     Symmetric ("oct") keys and others are not used."""
-    implied = _ALGORITHMS.get((jwk.get("kty"), jwk.get("crv") if jwk.get("kty") != "RSA" else None))
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    if not isinstance(kty, str) or not (crv is None or isinstance(crv, str)):
+        return None
+    implied = _ALGORITHMS.get((kty, crv if kty != "RSA" else None))
     alg = jwk.get("alg", implied)
     return alg if alg is not None and alg == implied else None
