@@ -145,6 +145,15 @@ func (l *LocalVerifier) SetKeys(keys *token.KeySet) {
 	l.keysMu.Lock()
 	defer l.keysMu.Unlock()
 	l.published = keys
+	l.installKeysLocked()
+}
+
+// installKeysLocked puts the published key set, less the keys the feed
+// revoked, in use, and evicts the cached tokens of the keys left out.
+// keysMu is held, so that a JWKS refresh and a key revocation arriving at
+// once cannot install an older set over a newer one.
+func (l *LocalVerifier) installKeysLocked() {
+	keys := l.published
 	if l.feed != nil {
 		var kept []*token.Key
 		for _, k := range keys.Keys() {
@@ -186,9 +195,8 @@ func (l *LocalVerifier) revokedEntries(es []entry) {
 	}
 	if kid {
 		l.keysMu.Lock()
-		keys := l.published
+		l.installKeysLocked()
 		l.keysMu.Unlock()
-		l.SetKeys(keys)
 	}
 }
 
