@@ -20,6 +20,7 @@ func TestImportsPointInward(t *testing.T) {
 		"audit":           {""},
 		"ratelimit":       {""},
 		"guard":           {"", "token"},
+		"guard/guardprom": {"guard"},
 		"session":         {"", "audit", "token"},
 		"account":         {"", "audit", "password", "ratelimit", "session"},
 		"store/sqlite":    {""},

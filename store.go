@@ -141,6 +141,29 @@ type RevocationStore interface {
 	// Revocations returns up to limit entries with Cursor > since, in
 	// cursor order, leaving out those already forgettable at now.
 	Revocations(ctx context.Context, since int64, limit int, now time.Time) ([]Revocation, error)
+	// RevocationBounds reads, in one consistent read, how far the feed
+	// goes (FeedBounds). A reader calls it before Revocations: every entry
+	// committed at or below Head is then visible to that later read.
+	RevocationBounds(ctx context.Context) (FeedBounds, error)
+	// WaitRevocations blocks until the feed's head may be past since (an
+	// entry committed by this process or by another sharing the database)
+	// and returns nil, or returns ctx's error once ctx ends. It may return
+	// early; the caller reads the feed again. docs/revocation.md says how
+	// soon each store wakes its waiters.
+	WaitRevocations(ctx context.Context, since int64) error
+}
+
+// FeedBounds are the two ends of the revocation feed.
+type FeedBounds struct {
+	// Head is the highest cursor committed (0 while the feed never had an
+	// entry). Cursors are committed in cursor order, so a reader that has
+	// seen Head will never find a new entry at or below it.
+	Head int64
+	// Floor is the highest cursor below which nothing is stored any more:
+	// Purge removed those entries, or a later entry replaced them. A
+	// reader whose cursor is below Floor has missed entries (forgettable
+	// ones, but it cannot tell) and must resynchronise. Floor <= Head.
+	Floor int64
 }
 
 // KeyStore keeps signing keys.
@@ -184,8 +207,10 @@ type Store interface {
 	AuditStore
 	// Purge deletes sessions whose ExpiresAt or IdleExpiresAt, or
 	// RevokedAt, is before sessionCutoff (with their refresh tokens), and
-	// feed entries with ForgetAt before now. Several processes may call
-	// it at once; none fails because another deleted first.
+	// feed entries with ForgetAt before now, and moves the feed's Floor up
+	// to below the lowest entry still stored (FeedBounds), in the same
+	// atomic operation. Several processes may call it at once; none fails
+	// because another deleted first.
 	Purge(ctx context.Context, now, sessionCutoff time.Time) (PurgeStats, error)
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error

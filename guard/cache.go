@@ -186,3 +186,42 @@ func unindex(m map[string][]string, key, tok string) {
 		m[key] = toks
 	}
 }
+
+// evictMany removes every entry with one of the jtis or sids, bumping the
+// generation once.
+func (c *tokenCache) evictMany(jtis, sids []string) {
+	if c == nil || len(jtis)+len(sids) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for _, idx := range []struct {
+		m    map[string][]string
+		keys []string
+	}{{c.byJTI, jtis}, {c.bySID, sids}} {
+		for _, key := range idx.keys {
+			for _, tok := range slices.Clone(idx.m[key]) {
+				if claims, ok := c.entries[tok]; ok {
+					c.removeLocked(tok, claims)
+				}
+			}
+		}
+	}
+}
+
+// evictIf removes every entry whose claims drop reports true: one scan, for
+// what no index reaches (a user's tokens issued before a time).
+func (c *tokenCache) evictIf(drop func(*Claims) bool) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for tok, claims := range c.entries {
+		if drop(claims) {
+			c.removeLocked(tok, claims)
+		}
+	}
+}

@@ -22,6 +22,14 @@
 //     because guard may import only the standard library, the root package,
 //     token and golang.org/x modules (design.md §1), and it needs secondary
 //     indexes (jti, sid, kid) that general caches do not offer.
+//   - revocation: a RevocationFeed long-polls the issuer's revocation feed
+//     (docs/revocation.md) and holds what is in force in memory, bounded by
+//     each entry's forget time; verifiers given it (WithRevocations, or
+//     WithRevocationFeed on NewRemoteVerifier) refuse the tokens it
+//     matches, evict them from the cache as entries arrive, drop revoked
+//     keys from their key set, and refuse everything past a maximum
+//     staleness if asked to. Its Prometheus gauges live in guard/guardprom,
+//     so that guard itself does not depend on the Prometheus client.
 //   - authorization: RequireScope, RequireAnyScope and RequireFresh.
 //   - the wire format: RFC 6750 §3 WWW-Authenticate challenges and short JSON
 //     bodies that never echo the token.

@@ -156,3 +156,21 @@ func ExampleLocalVerifier_Verify() {
 	// user-42 [orders:read] 2030-01-02T03:19:05Z
 	// true
 }
+
+// An API that follows Gatehouse's revocation feed as the client it was
+// registered as (`gatehouse client add orders-api`): a logged-out token is
+// refused within moments, with no call to Gatehouse per request. The
+// staleness gauge comes from guard/guardprom.
+func ExampleWithRevocationFeed() {
+	ctx := context.Background()
+	v, err := guard.NewRemoteVerifier(ctx, "https://auth.example.com",
+		guard.WithAudience("orders-api"),
+		guard.WithRevocationFeed("orders-api", "the client secret"),
+		guard.WithMaxStaleness(2*time.Minute)) // 503 rather than trust an older state
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer v.Close()
+	http.Handle("GET /orders", guard.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	log.Printf("revocations known as of %v ago", v.Feed().Staleness())
+}

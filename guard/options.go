@@ -27,9 +27,20 @@ type config struct {
 	logger          *slog.Logger
 	insecureHTTP    bool
 
-	// Test seams of the RemoteVerifier's background refresh.
+	// The revocation feed: one given (WithRevocations), or the client to
+	// start one with (WithRevocationFeed), and its settings.
+	feed         *RevocationFeed
+	feedClientID string
+	feedSecret   string
+	feedURL      string
+	feedWait     time.Duration
+	maxStale     time.Duration
+
+	// Test seams of the RemoteVerifier's background refresh and of the
+	// feed's polls.
 	after     func(time.Duration) <-chan time.Time
 	refreshed func(error)
+	polled    func(error)
 }
 
 // Defaults.
@@ -102,3 +113,36 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // not a loopback address. Only for tests and closed networks: anyone on the
 // path can then replace the keys.
 func WithInsecureHTTP() Option { return func(c *config) { c.insecureHTTP = true } }
+
+// WithRevocations makes a verifier refuse the tokens the feed reports
+// revoked (ErrRevoked), drop them from its verified-token cache as the
+// feed hears of them, drop revoked signing keys from its key set, and
+// refuse every token with ErrUnavailable while the feed is staler than its
+// WithMaxStaleness. One feed may serve several verifiers; closing a
+// verifier does not close it.
+func WithRevocations(feed *RevocationFeed) Option { return func(c *config) { c.feed = feed } }
+
+// WithRevocationFeed makes NewRemoteVerifier follow the issuer's
+// revocation feed as the confidential client clientID (registered with
+// `gatehouse client add`): it starts a RevocationFeed with the verifier's
+// HTTP client, clock, logger and transport rule, waits for its first
+// synchronisation, uses it as WithRevocations does, and closes it on
+// Close. The verifier's Feed method returns it (for its staleness).
+func WithRevocationFeed(clientID, clientSecret string) Option {
+	return func(c *config) { c.feedClientID, c.feedSecret = clientID, clientSecret }
+}
+
+// WithMaxStaleness makes a RevocationFeed's verifiers refuse every token
+// (ErrFeedStale, answered 503) once the feed has not answered for longer
+// than d, rather than trust a state that old: fail closed. 0, the default,
+// keeps accepting tokens with the last known state however old. The long
+// poll's wait is then at most d/2, so a healthy feed never reaches d.
+func WithMaxStaleness(d time.Duration) Option { return func(c *config) { c.maxStale = d } }
+
+// WithFeedWait sets how long one long poll of the revocation feed waits
+// for an entry (DefaultFeedWait by default; the issuer allows up to 60 s).
+func WithFeedWait(d time.Duration) Option { return func(c *config) { c.feedWait = d } }
+
+// WithFeedURL sets the revocation feed's URL, when it is not the issuer
+// URL + "/revocations" (a proxy, another route to the same issuer).
+func WithFeedURL(u string) Option { return func(c *config) { c.feedURL = u } }

@@ -23,7 +23,8 @@ import (
 // got. Call Close to stop the background refresh. It is safe for concurrent
 // use.
 type RemoteVerifier struct {
-	local *LocalVerifier // the current key set and the verified-token cache
+	local    *LocalVerifier  // the current key set and the verified-token cache
+	ownsFeed *RevocationFeed // started by WithRevocationFeed, closed by Close
 
 	issuer   string
 	jwksURI  string
@@ -59,8 +60,10 @@ var errRateLimited = errors.New("guard: jwks fetched too recently")
 // bounds the initial fetches only; the verifier fails to start if they fail.
 //
 // WithAudience is required. It also takes WithLeeway, WithHTTPClient, WithNow, WithCache,
-// WithRefetchInterval, WithRevocationCheck, WithLogger and WithInsecureHTTP;
-// the issuer checked in tokens is always issuerURL.
+// WithRefetchInterval, WithRevocationCheck, WithLogger, WithInsecureHTTP,
+// WithRevocations, and WithRevocationFeed with WithMaxStaleness,
+// WithFeedWait and WithFeedURL (ctx then bounds the feed's first
+// synchronisation too); the issuer checked in tokens is always issuerURL.
 func NewRemoteVerifier(ctx context.Context, issuerURL string, opts ...Option) (*RemoteVerifier, error) {
 	cfg := newConfig(opts)
 	cfg.issuer = issuerURL
@@ -80,13 +83,24 @@ func NewRemoteVerifier(ctx context.Context, issuerURL string, opts ...Option) (*
 	if err != nil {
 		return nil, err
 	}
+	var owned *RevocationFeed
+	if cfg.feed == nil && cfg.feedClientID != "" {
+		if owned, err = newRevocationFeed(ctx, issuerURL, cfg.feedClientID, cfg.feedSecret, cfg); err != nil {
+			return nil, err
+		}
+		cfg.feed = owned
+	}
 	local, err := newLocalVerifier(keys, cfg)
 	if err != nil {
+		if owned != nil {
+			owned.Close()
+		}
 		return nil, err
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	r := &RemoteVerifier{
 		local:     local,
+		ownsFeed:  owned,
 		issuer:    issuerURL,
 		jwksURI:   jwksURI,
 		client:    hc,
@@ -130,12 +144,20 @@ func (r *RemoteVerifier) Keys() *token.KeySet { return r.local.Keys() }
 // Issuer returns the issuer URL the verifier was made for.
 func (r *RemoteVerifier) Issuer() string { return r.issuer }
 
-// Close stops the background refresh. The verifier keeps verifying with the
-// keys it has. Close is idempotent and always returns nil.
+// Feed returns the revocation feed the verifier follows, or nil.
+func (r *RemoteVerifier) Feed() *RevocationFeed { return r.local.feed }
+
+// Close stops the background refresh, and the revocation feed that
+// WithRevocationFeed started. The verifier keeps verifying with the keys
+// and revocations it has. Close is idempotent and always returns nil.
 func (r *RemoteVerifier) Close() error {
 	r.closeOnce.Do(func() {
 		r.cancel()
 		<-r.done
+		r.local.Close()
+		if r.ownsFeed != nil {
+			r.ownsFeed.Close()
+		}
 	})
 	return nil
 }

@@ -30,6 +30,7 @@ type issuerServer struct {
 	down         bool
 	jwksFetches  int
 	metadataPath string // the path the metadata was last asked at
+	feed         http.Handler
 }
 
 func newIssuerServer(t *testing.T, keys ...*token.Key) *issuerServer {
@@ -40,6 +41,10 @@ func newIssuerServer(t *testing.T, keys ...*token.Key) *issuerServer {
 }
 
 func (s *issuerServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/revocations" && s.feed != nil {
+		s.feed.ServeHTTP(w, r)
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.down {

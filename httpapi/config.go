@@ -45,6 +45,11 @@ type Config struct {
 	// Registry, when set, receives the request metrics and serves
 	// GET /metrics.
 	Registry *prometheus.Registry
+	// Stopping, when closed, ends the wait of every /revocations long poll
+	// at once (each answers with what it has), so that a graceful shutdown
+	// does not wait for them: close it when the server starts shutting
+	// down (http.Server.RegisterOnShutdown).
+	Stopping <-chan struct{}
 }
 
 // server holds the handlers' dependencies.
@@ -61,6 +66,7 @@ type server struct {
 	log       *slog.Logger
 	now       func() time.Time
 	audit     *audit.Recorder
+	stopping  <-chan struct{}
 }
 
 // New returns the server's HTTP handler: every route of design.md §2,
@@ -85,6 +91,7 @@ func New(cfg Config) (http.Handler, error) {
 		proxies:   cfg.TrustedProxies,
 		log:       cfg.Logger,
 		now:       cfg.Now,
+		stopping:  cfg.Stopping,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

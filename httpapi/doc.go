@@ -25,8 +25,11 @@
 //     Retry-After; a full password-hashing queue is 503
 //     {"error":"temporarily_unavailable"} with Retry-After.
 //   - /revocations answers {"revocations":[{"cursor","kind","value",
-//     "forget_at"}],"next"} with forget_at in Unix seconds; "next" is the
-//     cursor to pass as since= on the next call.
+//     "forget_at"}],"next","resync"} with forget_at in Unix seconds
+//     (rounded up); "next" is the cursor to pass as since= on the next
+//     call; wait= (up to 60 s) makes a reader that is up to date wait for
+//     the next entry; "resync" marks a snapshot from the start for a reader
+//     whose cursor cannot be continued (docs/revocation.md).
 //   - the admin API speaks JSON only (scopes as an array of strings).
 //   - /revocations entries of kind "user" carry "issued_before" (Unix
 //     seconds): every access token of that user with an earlier iat is

@@ -35,6 +35,15 @@ start_services
 # for the interoperability tests in e2e/.
 bash scripts/interop-deps.sh
 go test -race -count=1 "$@" ./...
+# The Python client (clients/python): its unit tests on the system Python
+# (Debian's python3-jwt), its types (mypy --strict), and `pip install
+# ./clients/python` into a scratch directory, imported from there.
+/usr/bin/python3 -m unittest discover -s clients/python/tests -t clients/python
+/usr/bin/python3 -m mypy --strict --ignore-missing-imports --cache-dir=/dev/null clients/python/gatehouse_client
+pip_target=$(mktemp -d)
+trap 'rm -rf "$pip_target"' EXIT
+PIP_ROOT_USER_ACTION=ignore /usr/bin/python3 -m pip install --quiet --no-deps --no-build-isolation --no-index --target "$pip_target" ./clients/python
+(cd "$pip_target" && PYTHONPATH="$pip_target" /usr/bin/python3 -c 'import gatehouse_client.fastapi, gatehouse_client as g; print("pip install ./clients/python:", g.__name__, "importable")')
 # bench/jwtpeer is its own module (golang-jwt stays out of the main one): its
 # tests show what golang-jwt v5's defaults accept and the token package refuses.
 (cd bench/jwtpeer && go test -count=1 "$@" ./...)

@@ -152,6 +152,9 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// Closed when the shutdown starts: long polls of the revocation feed
+	// answer at once instead of holding the drain for their wait.
+	stopping := make(chan struct{})
 	handler, err := httpapi.New(httpapi.Config{
 		Store:          st,
 		Sessions:       sessions,
@@ -164,6 +167,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 		TrustedProxies: proxies,
 		Logger:         logger,
 		Registry:       prometheus.NewRegistry(),
+		Stopping:       stopping,
 	})
 	if err != nil {
 		return err
@@ -186,6 +190,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:    func(net.Listener) context.Context { return bg },
 	}
+	srv.RegisterOnShutdown(func() { close(stopping) })
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "issuer", issuer, "db", redactDSN(c.db), "version", versionString())

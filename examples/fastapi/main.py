@@ -1,32 +1,38 @@
 """An orders API in FastAPI whose routes accept Gatehouse access tokens.
 
 It is the FastAPI security tutorial (OAuth2PasswordBearer, scopes with
-SecurityScopes) with the token checks done against Gatehouse: the token is
-verified locally with the public keys Gatehouse publishes at
-/.well-known/jwks.json (PyJWT's PyJWKClient caches them and refetches on an
-unknown key id), as an RFC 9068 access token: typ at+jwt, ES256, this issuer,
-this audience, not expired.
+SecurityScopes) with the token checks done by gatehouse_client
+(clients/python): the token is verified locally with the public keys
+Gatehouse publishes, as an RFC 9068 access token (typ at+jwt, the key's
+algorithm, this issuer, this audience, within its lifetime).
 
     gatehouse serve &                               # the issuer, 127.0.0.1:8080
     uvicorn main:app --port 8082                    # this API (or: python3 main.py)
     curl -H "Authorization: Bearer $ACCESS" http://127.0.0.1:8082/orders
 
 GET /orders needs the scope orders:read. No token: 401; a token that fails
-verification: 401 invalid_token; a valid token without the scope: 403
-insufficient_scope (RFC 6750).
+verification or was revoked: 401 invalid_token; a valid token without the
+scope: 403 insufficient_scope (RFC 6750).
 
 Configuration (environment): GATEHOUSE_ISSUER (default
 http://127.0.0.1:8080), GATEHOUSE_AUDIENCE (default the issuer, as Gatehouse's
 own default) and, for `python3 main.py`, FASTAPI_ADDR (default
-127.0.0.1:8082; port 0 picks a free one).
+127.0.0.1:8082; port 0 picks a free one). With GATEHOUSE_CLIENT_ID and
+GATEHOUSE_CLIENT_SECRET (a client made with `gatehouse client add
+orders-api`) it follows Gatehouse's revocation feed in a background thread:
+a logged-out or revoked token is refused within moments, with no call to
+Gatehouse per request; GET /metrics then shows the feed's staleness, and
+GATEHOUSE_FEED_MAX_STALENESS (seconds) makes it answer 503 rather than trust
+a feed it has not heard from for longer.
 
 The docs page (/docs) describes the OAuth2 password flow with Gatehouse's
 token URL, but its "Authorize" button posts from the browser to Gatehouse, a
 different origin, and Gatehouse's /token sends no CORS headers: log in with
 curl or a client and send the token in the Authorization header instead.
 
-Needs PyJWT with its crypto extra, FastAPI and uvicorn (Debian:
-python3-jwt python3-fastapi python3-uvicorn).
+Needs gatehouse_client (pip install ./clients/python, or found beside this
+repository's checkout), FastAPI and uvicorn (Debian: python3-jwt
+python3-fastapi python3-uvicorn).
 """
 
 import logging
@@ -34,85 +40,36 @@ import os
 import socket
 import sys
 
-import jwt
-from fastapi import Depends, FastAPI, HTTPException, Security, status
-from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from fastapi import FastAPI, Response, Security, status
+
+try:
+    import gatehouse_client
+except ImportError:  # run from a checkout of the repository
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
+    import gatehouse_client
+from gatehouse_client.fastapi import bearer
 
 ISSUER = os.environ.get("GATEHOUSE_ISSUER", "http://127.0.0.1:8080").rstrip("/")
 AUDIENCE = os.environ.get("GATEHOUSE_AUDIENCE") or ISSUER
 
-# Where the docs page's "Authorize" button logs in: Gatehouse's token
-# endpoint, which takes the same form OAuth2PasswordRequestForm reads.
-oauth2_scheme = OAuth2PasswordBearer(
-    tokenUrl=f"{ISSUER}/token",
-    scopes={"orders:read": "Read orders.", "orders:write": "Create orders."},
-)
-
-# Fetches and caches Gatehouse's keys; a token signed by a key it has not
-# seen (after a key rotation) makes it fetch the set again.
-jwks_client = jwt.PyJWKClient(f"{ISSUER}/.well-known/jwks.json", cache_keys=True)
-
-app = FastAPI(title="orders (protected by Gatehouse)")
-
-
-def _challenge(scopes: SecurityScopes, error: str = "", description: str = "") -> str:
-    value = "Bearer"
-    params = []
-    if error:
-        params.append(f'error="{error}"')
-    if description:
-        params.append(f'error_description="{description}"')
-    if scopes.scopes:
-        params.append(f'scope="{scopes.scope_str}"')
-    if params:
-        value += " " + ", ".join(params)
-    return value
-
-
-def verify(token: str) -> dict:
-    """Verifies a Gatehouse access token and returns its claims, or raises."""
-    if jwt.get_unverified_header(token).get("typ") != "at+jwt":
-        # RFC 9068 §4: an access token says so in its header; an ID token or
-        # any other JWT signed by the same keys is not one.
-        raise jwt.InvalidTokenError("typ is not at+jwt")
-    key = jwks_client.get_signing_key_from_jwt(token)
-    return jwt.decode(
-        token,
-        key.key,
-        algorithms=["ES256"],  # the verifier chooses the algorithm, never the token
-        audience=AUDIENCE,
-        issuer=ISSUER,
-        options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+feed = None
+if os.environ.get("GATEHOUSE_CLIENT_ID") and os.environ.get("GATEHOUSE_CLIENT_SECRET"):
+    max_staleness = os.environ.get("GATEHOUSE_FEED_MAX_STALENESS")
+    feed = gatehouse_client.RevocationFeed(
+        ISSUER,
+        os.environ["GATEHOUSE_CLIENT_ID"],
+        os.environ["GATEHOUSE_CLIENT_SECRET"],
+        max_staleness=float(max_staleness) if max_staleness else None,
     )
 
+verifier = gatehouse_client.Verifier(ISSUER, AUDIENCE, feed=feed)
 
-# A plain def: FastAPI runs it in a thread pool, so the (rare) JWKS fetch
-# does not block the event loop.
-def current_claims(security_scopes: SecurityScopes, token: str = Depends(oauth2_scheme)) -> dict:
-    try:
-        claims = verify(token)
-    except (jwt.InvalidTokenError, jwt.PyJWKClientError):
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="invalid token",
-            headers={"WWW-Authenticate": _challenge(security_scopes, "invalid_token")},
-        )
-    scope = claims.get("scope", "")
-    if not isinstance(scope, str):
-        raise HTTPException(
-            status_code=status.HTTP_401_UNAUTHORIZED,
-            detail="invalid token",
-            headers={"WWW-Authenticate": _challenge(security_scopes, "invalid_token")},
-        )
-    granted = set(scope.split())
-    for needed in security_scopes.scopes:
-        if needed not in granted:
-            raise HTTPException(
-                status_code=status.HTTP_403_FORBIDDEN,
-                detail=f"the token lacks the scope {needed}",
-                headers={"WWW-Authenticate": _challenge(security_scopes, "insufficient_scope")},
-            )
-    return claims
+# The dependency every protected route takes: it reads the bearer token
+# (OAuth2PasswordBearer, so the docs page knows Gatehouse's token URL),
+# verifies it and checks the route's scopes (SecurityScopes).
+current_claims = bearer(verifier, scopes={"orders:read": "Read orders.", "orders:write": "Create orders."})
+
+app = FastAPI(title="orders (protected by Gatehouse)")
 
 
 @app.get("/orders")
@@ -136,16 +93,27 @@ def healthz():
     return {"status": "ok"}
 
 
+@app.get("/metrics")
+def metrics():
+    if feed is None:
+        return Response(status_code=404)
+    return Response(feed.metrics_text(), media_type="text/plain; version=0.0.4")
+
+
 def main() -> None:
     import uvicorn
 
     host, _, port = os.environ.get("FASTAPI_ADDR", "127.0.0.1:8082").rpartition(":")
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by the accepted connections: without it, a client that keeps
+    # its connection open waits ~40 ms for each answer (Nagle's algorithm
+    # holding the body behind the headers until the client's delayed ACK).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host.strip("[]"), int(port)))
     addr = sock.getsockname()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(message)s")
-    logging.info("listening addr=%s:%d issuer=%s", addr[0], addr[1], ISSUER)
+    logging.info("listening addr=%s:%d issuer=%s revocation_feed=%s", addr[0], addr[1], ISSUER, feed is not None)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     server.run(sockets=[sock])
 

@@ -10,6 +10,15 @@
 // (the token's claims, read with guard.ClaimsFrom); POST /orders needs
 // orders:write. Without a token the answer is 401, with a token that lacks
 // the scope 403 (RFC 6750 insufficient_scope).
+//
+// With GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET set (a client made
+// with `gatehouse client add orders-api`), it follows Gatehouse's
+// revocation feed: a token logged out, revoked, or of a user whose password
+// changed is refused within moments, with no call to Gatehouse per
+// request. GET /metrics then shows the feed's staleness
+// (gatehouse_guard_revocation_feed_staleness_seconds);
+// GATEHOUSE_FEED_MAX_STALENESS (say 2m) makes it answer 503 rather than
+// trust a feed it has not heard from for longer.
 package main
 
 import (
@@ -17,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,7 +35,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/gatehouse/gatehouse/guard"
+	"github.com/gatehouse/gatehouse/guard/guardprom"
 )
 
 func main() {
@@ -47,9 +61,21 @@ func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
+	opts := []guard.Option{guard.WithAudience(*audience), guard.WithLogger(slog.Default())}
+	id, secret := os.Getenv("GATEHOUSE_CLIENT_ID"), os.Getenv("GATEHOUSE_CLIENT_SECRET")
+	if id != "" && secret != "" {
+		opts = append(opts, guard.WithRevocationFeed(id, secret))
+		if v := os.Getenv("GATEHOUSE_FEED_MAX_STALENESS"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("GATEHOUSE_FEED_MAX_STALENESS: %w", err)
+			}
+			opts = append(opts, guard.WithMaxStaleness(d))
+		}
+	}
 	startCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	verifier, err := guard.NewRemoteVerifier(startCtx, *issuer, guard.WithAudience(*audience))
+	verifier, err := guard.NewRemoteVerifier(startCtx, *issuer, opts...)
 	if err != nil {
 		return err
 	}
@@ -59,14 +85,20 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: routes(verifier), ReadHeaderTimeout: 10 * time.Second}
+	mux := routes(verifier)
+	if feed := verifier.Feed(); feed != nil {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(guardprom.NewCollector(feed))
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		srv.Shutdown(shutdown)
 	}()
-	slog.Info("listening", "addr", ln.Addr().String(), "issuer", *issuer)
+	slog.Info("listening", "addr", ln.Addr().String(), "issuer", *issuer, "revocation_feed", verifier.Feed() != nil)
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -74,7 +106,7 @@ func run() error {
 }
 
 // routes protects every /orders route with the verifier and a scope.
-func routes(v guard.Verifier) http.Handler {
+func routes(v guard.Verifier) *http.ServeMux {
 	protect := guard.Middleware(v)
 	mux := http.NewServeMux()
 	mux.Handle("GET /orders", protect(guard.RequireScope("orders:read")(http.HandlerFunc(listOrders))))

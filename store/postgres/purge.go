@@ -27,11 +27,19 @@ func (st *Store) Purge(ctx context.Context, now, sessionCutoff time.Time) (gateh
 			return err
 		}
 		stats.Sessions = int(tag.RowsAffected())
-		if tag, err = tx.Exec(ctx, `DELETE FROM revocations WHERE forget_at < $1`, utc(now)); err != nil {
+		var purgedMax *int64
+		if err := tx.QueryRow(ctx, `WITH d AS (DELETE FROM revocations WHERE forget_at < $1 RETURNING cursor)
+			SELECT count(*), max(cursor) FROM d`, utc(now)).Scan(&stats.Revocations, &purgedMax); err != nil {
 			return err
 		}
-		stats.Revocations = int(tag.RowsAffected())
-		return nil
+		// Nothing below the lowest entry left is stored any more; with
+		// none left, nothing up to the highest one removed is. An entry
+		// committed meanwhile has a cursor above every one removed.
+		_, err = tx.Exec(ctx, `UPDATE feed_bounds SET
+			purged_max = GREATEST(purged_max, COALESCE($1, purged_max)),
+			floor = GREATEST(floor, COALESCE((SELECT MIN(cursor) - 1 FROM revocations), $1, floor))
+			WHERE id = 1`, purgedMax)
+		return err
 	})
 	if err != nil {
 		return gatehouse.PurgeStats{}, wrap("purge", err)

@@ -15,7 +15,8 @@ var _ gatehouse.Store = (*Store)(nil)
 // concurrent use, and several Stores (in several processes) may share one
 // database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	listen *listener
 }
 
 // Open connects to the database at url (postgres://…). The pool keeps its
@@ -35,7 +36,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: ping: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, listen: newListener()}, nil
 }
 
 // Ping checks that the database answers.
@@ -46,8 +47,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every connection of the pool, waiting for those in use.
+// Close stops waking feed readers and closes every connection of the
+// pool, waiting for those in use.
 func (s *Store) Close() error {
+	s.listen.close()
 	s.pool.Close()
 	return nil
 }

@@ -27,14 +27,21 @@ func (st *Store) Purge(ctx context.Context, now, sessionCutoff time.Time) (gateh
 			return err
 		}
 		stats.Sessions = int(n)
-		if res, err = tx.ExecContext(ctx, `DELETE FROM revocations WHERE forget_at < ?`, micros(now)); err != nil {
+		var purgedMax sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), MAX(cursor) FROM revocations WHERE forget_at < ?`,
+			micros(now)).Scan(&stats.Revocations, &purgedMax); err != nil {
 			return err
 		}
-		if n, err = res.RowsAffected(); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM revocations WHERE forget_at < ?`, micros(now)); err != nil {
 			return err
 		}
-		stats.Revocations = int(n)
-		return nil
+		// Nothing below the lowest entry left is stored any more; with
+		// none left, nothing up to the highest one removed is.
+		_, err = tx.ExecContext(ctx, `UPDATE feed_bounds SET
+			purged_max = MAX(purged_max, COALESCE(?1, purged_max)),
+			floor = MAX(floor, COALESCE((SELECT MIN(cursor) - 1 FROM revocations), ?1, floor))
+			WHERE id = 1`, purgedMax)
+		return err
 	})
 	if err != nil {
 		return gatehouse.PurgeStats{}, wrap("purge", err)

@@ -24,6 +24,9 @@ const addToFeed = `INSERT INTO revocations (kind, value, revoked_at, forget_at) 
 // forgetAt. Revoking twice is not an error.
 func (st *Store) RevokeAccessToken(ctx context.Context, jti string, at, forgetAt time.Time) error {
 	_, err := st.w.ExecContext(ctx, addToFeed, gatehouse.RevokeJTI, jti, micros(at), micros(forgetAt))
+	if err == nil {
+		st.feed.poke()
+	}
 	return wrap("revoke access token", err)
 }
 

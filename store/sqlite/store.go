@@ -20,8 +20,9 @@ var _ gatehouse.Store = (*Store)(nil)
 // Store is gatehouse.Store on one SQLite database file. It is safe for
 // concurrent use, and other processes may use the same file at once.
 type Store struct {
-	w *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
-	r *sql.DB // read-only connections
+	w    *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
+	r    *sql.DB // read-only connections
+	feed *feedPoller
 }
 
 // pragmas apply to every connection. busy_timeout makes a connection wait
@@ -81,7 +82,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(2, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{w: w, r: r}
+	s := &Store{w: w, r: r, feed: newFeedPoller()}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -101,13 +102,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools.
+// Close stops waking feed readers and closes both pools.
 func (s *Store) Close() error {
+	s.feed.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
 // write runs fn in one write transaction (BEGIN IMMEDIATE): it commits if
-// fn returns nil and rolls back otherwise.
+// fn returns nil and rolls back otherwise. After a commit it pokes the feed
+// poller, which reads the feed's head if readers wait: whatever the
+// transaction wrote, a feed entry wakes them at once.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
@@ -116,7 +120,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return errors.Join(err, rollback(tx))
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.feed.poke()
+	return nil
 }
 
 func rollback(tx *sql.Tx) error {

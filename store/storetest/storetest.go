@@ -15,6 +15,7 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 	runGroup(t, "Sessions", sessionTests, newStore)
 	runGroup(t, "Rotation", rotationTests, newStore)
 	runGroup(t, "Revocation", revocationTests, newStore)
+	runGroup(t, "Feed", feedTests, newStore)
 	runGroup(t, "Keys", keyTests, newStore)
 	runGroup(t, "Events", eventTests, newStore)
 	runGroup(t, "Purge", purgeTests, newStore)
