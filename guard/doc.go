@@ -22,6 +22,13 @@
 //     because guard may import only the standard library, the root package,
 //     token and golang.org/x modules (design.md §1), and it needs secondary
 //     indexes (jti, sid, kid) that general caches do not offer.
+//   - cookie mode (WithCookie): the token may come from the cookie that the
+//     Gatehouse server's browser mode sets (AccessCookie); a
+//     state-changing request authenticated that way must then pass the
+//     CSRF rule (CSRF: not cross-origin unless trusted, the CSRFHeader
+//     present, no body a form could send), the same rule the server
+//     applies to its own cookie endpoints. The cross-origin check is the
+//     standard library's http.CrossOriginProtection.
 //   - authorization: RequireScope, RequireAnyScope and RequireFresh.
 //   - the wire format: RFC 6750 §3 WWW-Authenticate challenges and short JSON
 //     bodies that never echo the token.
