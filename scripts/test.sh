@@ -34,6 +34,8 @@ start_services
 # Python (PyJWT, FastAPI, uvicorn, requests-oauthlib) and npm (jose) clients
 # for the interoperability tests in e2e/.
 bash scripts/interop-deps.sh
+# Chromium and playwright-core for the browser tests in e2e/.
+bash scripts/browser-deps.sh
 go test -race -count=1 "$@" ./...
 # bench/jwtpeer is its own module (golang-jwt stays out of the main one): its
 # tests show what golang-jwt v5's defaults accept and the token package refuses.

@@ -56,8 +56,9 @@ function forget() {
 function schedule() {
   clearTimeout(timer);
   if (!signedIn) return;
-  const wait = Math.max(0, expiresAt() - lead() - Date.now());
-  timer = setTimeout(() => refresh(expiresAt()), wait);
+  const seen = expiresAt();
+  const wait = Math.max(0, seen - lead() - Date.now());
+  timer = setTimeout(() => refresh(seen), wait);
 }
 
 function exclusive(fn) {
@@ -66,8 +67,9 @@ function exclusive(fn) {
 }
 
 // refresh rotates the refresh token, unless another tab did since the
-// caller saw the expiry `seen`. It resolves true when the cookies are fresh,
-// false when the session is over (and the page then asks to sign in).
+// caller saw the expiry `seen` (and it is not due again). It resolves true
+// when the cookies are fresh, false when the session is over (and the page
+// then asks to sign in) or the server cannot be reached.
 async function refresh(seen) {
   const outcome = await exclusive(async () => {
     if (expiresAt() !== seen && !due()) return "fresh"; // another tab did it
@@ -214,6 +216,7 @@ async function loadSessions() {
     return;
   }
   const { sessions } = await r.json();
+  sessions.sort((a, b) => b.current - a.current); // this device first, then most recently used
   const list = $("sessions");
   list.replaceChildren(...sessions.map(sessionItem));
   $("end-others").hidden = !sessions.some((s) => !s.current);
