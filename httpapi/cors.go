@@ -57,11 +57,14 @@ const (
 type corsPolicy struct {
 	origins map[string]bool
 	match   *http.ServeMux // path → corsRoute
+	// firsts are the first path segments of corsRoutes: any other request
+	// skips the match.
+	firsts map[string]bool
 }
 
 // newCORS checks and normalises the allowed origins.
 func newCORS(origins []string) (*corsPolicy, error) {
-	p := &corsPolicy{origins: map[string]bool{}, match: http.NewServeMux()}
+	p := &corsPolicy{origins: map[string]bool{}, match: http.NewServeMux(), firsts: map[string]bool{}}
 	for _, o := range origins {
 		n, err := normalOrigin(o)
 		if err != nil {
@@ -71,6 +74,7 @@ func newCORS(origins []string) (*corsPolicy, error) {
 	}
 	for pattern, rt := range corsRoutes {
 		p.match.Handle(pattern, rt)
+		p.firsts[firstSegment(pattern)] = true
 	}
 	return p, nil
 }
@@ -127,6 +131,10 @@ func normalOrigin(o string) (string, error) {
 // answers; other routes pass through untouched.
 func (p *corsPolicy) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !p.firsts[firstSegment(r.URL.Path)] {
+			next.ServeHTTP(w, r)
+			return
+		}
 		h, pattern := p.match.Handler(r)
 		rt, ok := h.(corsRoute)
 		if !ok {
@@ -158,6 +166,16 @@ func (p *corsPolicy) wrap(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// firstSegment is the first segment of a path: "session" for
+// "/session/login".
+func firstSegment(path string) string {
+	path = strings.TrimPrefix(path, "/")
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		return path[:i]
+	}
+	return path
 }
 
 // listed returns the request's one Origin if it is on the list.
