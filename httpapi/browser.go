@@ -93,9 +93,9 @@ func (s *server) sessionGranted(w http.ResponseWriter, g *session.Grant) error {
 	return nil
 }
 
-// handleSessionLogout is POST /session/logout: /logout (this session, or
-// with {"all": "true"} every session of the user), and the cookies are
-// dropped.
+// handleSessionLogout is POST /session/logout: /logout (this session; with
+// {"all": "true"} every session of the user; with {"others": "true"} every
+// one but this), and unless this session goes on, the cookies are dropped.
 func (s *server) handleSessionLogout(w http.ResponseWriter, r *http.Request) error {
 	c, mode, err := s.logoutRequest(w, r)
 	if err != nil {
@@ -104,7 +104,9 @@ func (s *server) handleSessionLogout(w http.ResponseWriter, r *http.Request) err
 	if _, err := s.logout(r, c, mode); err != nil {
 		return err
 	}
-	s.cookies.clear(w)
+	if mode != logoutOthers {
+		s.cookies.clear(w)
+	}
 	noStore(w)
 	w.WriteHeader(http.StatusNoContent)
 	return nil

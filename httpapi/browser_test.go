@@ -325,6 +325,21 @@ func TestSessionLogoutEndsTheSessionAndDropsTheCookies(t *testing.T) {
 	if n := f.sessionCount(alice.ID); n != 1 {
 		t.Errorf("%d sessions, want the other one", n)
 	}
+	t.Run("others ends the others and keeps this browser's cookies", func(t *testing.T) {
+		b := newBrowser(f)
+		b.mustLogin("alice", alicePW)
+		other := f.login("alice", alicePW)
+		w := b.send("POST", "/session/logout", `{"others":"true"}`)
+		if w.Code != http.StatusNoContent || len(w.Result().Cookies()) != 0 {
+			t.Fatalf("%d, Set-Cookie %v; want 204 without touching the cookies", w.Code, w.Header().Values("Set-Cookie"))
+		}
+		if w := b.send("GET", "/userinfo", ""); w.Code != http.StatusOK {
+			t.Errorf("this browser was logged out: %d", w.Code)
+		}
+		if w := f.bearer("GET", "/userinfo", other.AccessToken); w.Code != http.StatusUnauthorized {
+			t.Errorf("the other session survived: %d", w.Code)
+		}
+	})
 	t.Run("all ends every session", func(t *testing.T) {
 		b := newBrowser(f)
 		b.mustLogin("alice", alicePW)
