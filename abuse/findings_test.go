@@ -391,6 +391,7 @@ func TestQueryStringTokensAreRefusedOnEveryBearerRoute(t *testing.T) {
 	for _, rt := range []struct{ method, path string }{
 		{"GET", "/userinfo"}, {"GET", "/sessions"}, {"POST", "/logout"}, {"DELETE", "/sessions/x"},
 		{"GET", "/admin/users"}, {"GET", "/admin/events"},
+		{"POST", "/session/logout"}, {"POST", "/session/password"},
 	} {
 		r := s.Do(t, rt.method, rt.path+"?access_token="+admin, "", nil, nil)
 		if r.Status != http.StatusBadRequest || r.OAuthError() != "invalid_request" {

@@ -19,7 +19,10 @@
 //   - Login policy: the throttle reserves an attempt before the password
 //     hash, an unknown user costs the same hash as a known one (the dummy
 //     hash), older or imported hashes are upgraded, and every outcome is
-//     audited. Sign-up has its own per-address limit.
+//     audited. Sign-up has its own per-address limit. A user's change of
+//     their own password checks the current one by the same policy, ends
+//     every session and starts a new one for the asking device only if
+//     nothing changed the user meanwhile (ChangeOwnPassword).
 //   - Audit: one recorder (package audit) for every change.
 //
 // docs/security.md has the threat model these rules answer.

@@ -20,6 +20,10 @@ var (
 	// ErrBadCredentials: the one answer to a wrong password, an unknown
 	// user, a malformed name and a disabled account: it never says which.
 	ErrBadCredentials = errors.New("account: invalid username or password")
+	// ErrSessionEnded: the session that asks for a change of its own user
+	// is no longer valid (ended, or its user disabled, deleted or moved to
+	// a new epoch).
+	ErrSessionEnded = errors.New("account: the session ended; log in again")
 	// ErrContended: the user kept changing under a change, which was given
 	// up after several attempts; nothing was written.
 	ErrContended = errors.New("account: the user changed concurrently; try again")

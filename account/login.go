@@ -33,39 +33,85 @@ func (s *Service) Login(ctx context.Context, l LoginRequest) (*session.Grant, er
 	if s.sessions == nil {
 		return nil, errors.New("account: Login needs a session manager")
 	}
-	if len(l.Password) > s.passwords.Config().MaxLength {
-		return nil, password.ErrTooLong
-	}
 	name, nameErr := CanonicalUsername(l.Username)
 	account := name
 	if nameErr != nil {
 		account = truncateBytes(l.Username, 256)
 	}
-	attempt, err := s.reserve(ctx, account, l.IP)
+	find := func() (*gatehouse.User, error) {
+		if nameErr != nil {
+			return nil, nil
+		}
+		u, err := s.store.UserByUsername(ctx, name)
+		if errors.Is(err, gatehouse.ErrNotFound) {
+			return nil, nil
+		}
+		return u, err
+	}
+	c, err := s.checkPassword(ctx, account, l.Password, l.IP, l.ClientID, find)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.startSession(ctx, c.user, l)
+	switch {
+	case errors.Is(err, session.ErrInvalidScope):
+		// The password was right: the attempt is no guess.
+		c.attempt.Succeeded(c.end)
+		return nil, ErrInvalidScope
+	case errors.Is(err, errChangedUnderLogin):
+		return nil, s.loginFailed(c.end, c.attempt, c.ev, "user changed during the login")
+	case err != nil:
+		c.attempt.Cancel(c.end)
+		return nil, err
+	}
+	s.loginSucceeded(ctx, c, g, l.Password, "password")
+	return g, nil
+}
+
+// checked is a password the login policy found right: the user as it was
+// read for the check, the throttle's attempt (still open: the caller
+// settles it), and the audit event under way.
+type checked struct {
+	user    *gatehouse.User
+	attempt *ratelimit.Attempt
+	rehash  bool
+	end     context.Context // the request's context without its cancellation
+	ev      *gatehouse.Event
+}
+
+// checkPassword is the login policy up to the password: the throttle
+// reserves the attempt on account first (so guesses in flight count), then
+// exactly one password hash runs whether or not find returns a user (nil,
+// nil: there is none), and a disabled user fails like a wrong password.
+// Every failure of the credentials is counted, audited and answered
+// ErrBadCredentials; a check that could not run (store error,
+// password.ErrBusy) is not counted.
+func (s *Service) checkPassword(ctx context.Context, account, pw, ip, clientID string, find func() (*gatehouse.User, error)) (*checked, error) {
+	if len(pw) > s.passwords.Config().MaxLength {
+		return nil, password.ErrTooLong
+	}
+	attempt, err := s.reserve(ctx, account, ip)
 	if err != nil {
 		return nil, err
 	}
 	// The attempt ends whatever happens to the request.
 	end := context.WithoutCancel(ctx)
-	ev := &gatehouse.Event{ClientID: l.ClientID, IP: l.IP}
+	ev := &gatehouse.Event{ClientID: clientID, IP: ip}
 
-	var u *gatehouse.User
-	if nameErr == nil {
-		u, err = s.store.UserByUsername(ctx, name)
-		if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
-			attempt.Cancel(end)
-			return nil, storeError(err)
-		}
+	u, err := find()
+	if err != nil {
+		attempt.Cancel(end)
+		return nil, storeError(err)
 	}
 	if u == nil {
-		if err := s.passwords.VerifyDummy(ctx, l.Password); err != nil {
+		if err := s.passwords.VerifyDummy(ctx, pw); err != nil {
 			attempt.Cancel(end)
 			return nil, err
 		}
 		return nil, s.loginFailed(end, attempt, ev, "unknown user")
 	}
 	ev.UserID = u.ID
-	ok, rehash, err := s.passwords.Verify(ctx, l.Password, u.PasswordHash)
+	ok, rehash, err := s.passwords.Verify(ctx, pw, u.PasswordHash)
 	if err != nil && !errors.Is(err, password.ErrUnknownFormat) {
 		attempt.Cancel(end)
 		return nil, err
@@ -79,28 +125,21 @@ func (s *Service) Login(ctx context.Context, l LoginRequest) (*session.Grant, er
 	if u.Disabled {
 		return nil, s.loginFailed(end, attempt, ev, "user disabled")
 	}
+	return &checked{user: u, attempt: attempt, rehash: rehash, end: end, ev: ev}, nil
+}
 
-	g, err := s.startSession(ctx, u, l)
-	switch {
-	case errors.Is(err, session.ErrInvalidScope):
-		// The password was right: the attempt is no guess.
-		attempt.Succeeded(end)
-		return nil, ErrInvalidScope
-	case errors.Is(err, errChangedUnderLogin):
-		return nil, s.loginFailed(end, attempt, ev, "user changed during the login")
-	case err != nil:
-		attempt.Cancel(end)
-		return nil, err
-	}
-	if err := attempt.Succeeded(end); err != nil {
+// loginSucceeded settles a right password pw that started session g: the
+// throttle refunds the attempt, an older hash is upgraded (if c.rehash),
+// and the login is audited with detail.
+func (s *Service) loginSucceeded(ctx context.Context, c *checked, g *session.Grant, pw, detail string) {
+	if err := c.attempt.Succeeded(c.end); err != nil {
 		s.log.LogAttrs(ctx, slog.LevelWarn, "record login success with the throttle", slog.Any("err", err))
 	}
-	if rehash {
-		s.rehash(end, u, l.Password)
+	if c.rehash {
+		s.rehash(c.end, c.user, pw)
 	}
-	ev.Kind, ev.SessionID, ev.Detail = gatehouse.EventLoginOK, g.Session.ID, "password"
-	s.audit.Record(ctx, ev)
-	return g, nil
+	c.ev.Kind, c.ev.SessionID, c.ev.Detail = gatehouse.EventLoginOK, g.Session.ID, detail
+	s.audit.Record(ctx, c.ev)
 }
 
 // errChangedUnderLogin: the password was checked against a hash that is

@@ -131,3 +131,37 @@ func BenchmarkRevocationSetMillion(b *testing.B) {
 	b.ReportMetric(float64(time.Since(start).Microseconds())/idShards, "µs/sweep")
 	runtime.KeepAlive(es)
 }
+
+// BenchmarkMiddlewareCookieMode is a whole protected request with a cached
+// token from the Authorization header, from the cookie (a GET, not checked
+// for CSRF) and from the cookie on a POST that passes the CSRF rule, in
+// the same run: what cookie mode and its CSRF rule add.
+func BenchmarkMiddlewareCookieMode(b *testing.B) {
+	key := newKey(b, token.ES256)
+	v := localVerifier(b, keySet(b, key.Public()), newClock())
+	tok := mint(b, key, testClaims("j1", "s1"))
+	h := Middleware(v, WithCookie(AccessCookie))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	header := httptest.NewRequest(http.MethodGet, "/", nil)
+	header.Header.Set("Authorization", "Bearer "+tok)
+	cookieGet := httptest.NewRequest(http.MethodGet, "/", nil)
+	cookieGet.AddCookie(&http.Cookie{Name: AccessCookie, Value: tok})
+	cookiePost := httptest.NewRequest(http.MethodPost, "/", nil)
+	cookiePost.AddCookie(&http.Cookie{Name: AccessCookie, Value: tok})
+	cookiePost.Header.Set("Sec-Fetch-Site", "same-origin")
+	cookiePost.Header.Set(CSRFHeader, "fetch")
+	for _, c := range []struct {
+		name string
+		r    *http.Request
+	}{{"header", header}, {"cookie-GET", cookieGet}, {"cookie-POST-CSRF", cookiePost}} {
+		b.Run(c.name, func(b *testing.B) {
+			w := httptest.NewRecorder()
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeHTTP(w, c.r)
+			}
+			if w.Code != http.StatusOK {
+				b.Fatal(w.Code)
+			}
+		})
+	}
+}

@@ -25,6 +25,9 @@ type challenge struct {
 	code        string
 	description string
 	scope       string // the scope the resource needs; insufficient_scope only
+	// noAuthenticate leaves out WWW-Authenticate: the credentials are not
+	// what is wrong (a CSRF refusal).
+	noAuthenticate bool
 }
 
 // write sends c. The description is always one of guard's own fixed texts:
@@ -46,10 +49,11 @@ func (c challenge) write(w http.ResponseWriter, realm string) {
 		b.WriteString(quote(c.scope))
 	}
 	h := w.Header()
-	if c.status != http.StatusServiceUnavailable { // not a credentials problem: no challenge
-		h.Set("WWW-Authenticate", b.String())
-	} else {
+	switch {
+	case c.status == http.StatusServiceUnavailable: // not a credentials problem: no challenge
 		h.Set("Retry-After", "1")
+	case !c.noAuthenticate:
+		h.Set("WWW-Authenticate", b.String())
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")

@@ -30,6 +30,13 @@
 //     keys from their key set, and refuse everything past a maximum
 //     staleness if asked to. Its Prometheus gauges live in guard/guardprom,
 //     so that guard itself does not depend on the Prometheus client.
+//   - cookie mode (WithCookie): the token may come from the cookie that the
+//     Gatehouse server's browser mode sets (AccessCookie); a
+//     state-changing request authenticated that way must then pass the
+//     CSRF rule (CSRF: not cross-origin unless trusted, the CSRFHeader
+//     present, no body a form could send), the same rule the server
+//     applies to its own cookie endpoints. The cross-origin check is the
+//     standard library's http.CrossOriginProtection.
 //   - authorization: RequireScope, RequireAnyScope and RequireFresh.
 //   - the wire format: RFC 6750 §3 WWW-Authenticate challenges and short JSON
 //     bodies that never echo the token.

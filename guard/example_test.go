@@ -9,6 +9,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -173,4 +174,36 @@ func ExampleWithRevocationFeed() {
 	defer v.Close()
 	http.Handle("GET /orders", guard.Middleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
 	log.Printf("revocations known as of %v ago", v.Feed().Staleness())
+}
+
+func ExampleWithCookie() {
+	key, _ := token.GenerateKey(token.ES256)
+	// The access token may also come from the cookie that Gatehouse's
+	// browser mode sets; state-changing requests that it authenticates must
+	// pass the CSRF rule.
+	protect := guard.Middleware(verifier(key), guard.WithCookie(guard.AccessCookie))
+	mux := http.NewServeMux()
+	mux.Handle("POST /orders", protect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "order created")
+	})))
+
+	send := func(headers ...string) {
+		r := httptest.NewRequest("POST", "/orders", strings.NewReader(`{"item":"tea"}`))
+		r.Header.Set("Content-Type", "application/json")
+		r.AddCookie(&http.Cookie{Name: guard.AccessCookie, Value: issue(key, "orders:write", nil)})
+		for _, h := range headers {
+			name, value, _ := strings.Cut(h, ": ")
+			r.Header.Set(name, value)
+		}
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		fmt.Printf("%d %s", w.Code, w.Body)
+	}
+	send("Sec-Fetch-Site: same-origin", guard.CSRFHeader+": fetch") // the app's own fetch
+	send("Sec-Fetch-Site: same-origin")                             // no CSRF header
+	send("Sec-Fetch-Site: cross-site", guard.CSRFHeader+": fetch")  // another site
+	// Output:
+	// 200 order created
+	// 403 {"error":"invalid_request","error_description":"the X-Requested-With header is required with cookie credentials"}
+	// 403 {"error":"invalid_request","error_description":"cross-origin request refused"}
 }

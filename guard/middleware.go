@@ -22,15 +22,29 @@ type MiddlewareOption func(*middlewareConfig)
 
 type middlewareConfig struct {
 	cookie   string
+	csrf     *CSRF
+	csrfSet  bool
 	realm    string
 	optional bool
 	now      func() time.Time
 }
 
 // WithCookie makes the middleware also read the token from the named cookie
-// when the request has no Authorization: Bearer header.
+// (AccessCookie for the cookies Gatehouse sets) when the request has no
+// Authorization: Bearer header. A state-changing request whose token came
+// from the cookie must then pass the CSRF rule (see CSRF; WithCSRF sets
+// which origins it trusts, none by default), or it is answered 403 before
+// its token is looked at.
 func WithCookie(name string) MiddlewareOption {
 	return func(c *middlewareConfig) { c.cookie = name }
+}
+
+// WithCSRF sets the CSRF rule of cookie mode, to trust the front-ends on
+// other origins that NewCSRF names. Without it, cookie mode trusts no
+// other origin. It has no effect without WithCookie, and a nil rule
+// refuses every state-changing cookie request.
+func WithCSRF(rule *CSRF) MiddlewareOption {
+	return func(c *middlewareConfig) { c.csrf, c.csrfSet = rule, true }
 }
 
 // WithRealm sets the realm of the WWW-Authenticate challenges (DefaultRealm
@@ -54,7 +68,8 @@ func WithClock(now func() time.Time) MiddlewareOption {
 // Middleware verifies the request's bearer token with v and hands the claims
 // to the next handler through the context (ClaimsFrom). The token is read
 // from the Authorization header and, failing that, from the WithCookie
-// cookie. It answers per RFC 6750 §3:
+// cookie; a state-changing request authenticated by the cookie must pass
+// the CSRF rule first. It answers per RFC 6750 §3:
 //
 //   - no credentials, or another scheme: 401 with
 //     `WWW-Authenticate: Bearer realm="…"` and no error attribute;
@@ -62,7 +77,9 @@ func WithClock(now func() time.Time) MiddlewareOption {
 //     error="invalid_token";
 //   - an access_token query parameter, or several Authorization headers:
 //     400 error="invalid_request";
-//   - v could not check the token (ErrUnavailable): 503.
+//   - v could not check the token (ErrUnavailable): 503;
+//   - a cookie-authenticated request that the CSRF rule refuses: 403
+//     error="invalid_request", without WWW-Authenticate.
 //
 // Bodies are `{"error":"…","error_description":"…"}` and never contain the
 // token.
@@ -74,9 +91,18 @@ func Middleware(v Verifier, opts ...MiddlewareOption) func(http.Handler) http.Ha
 	if v == nil {
 		panic("guard: Middleware needs a Verifier")
 	}
+	if c.cookie != "" && !c.csrfSet {
+		c.csrf, _ = NewCSRF()
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tok, err := c.extract(r)
+			tok, fromCookie, err := c.extract(r)
+			if err == nil && fromCookie {
+				if err := c.csrf.Check(r); err != nil {
+					csrfChallenge(err).write(w, c.realm)
+					return
+				}
+			}
 			if errors.Is(err, ErrNoToken) && c.optional {
 				ctx := withState(r.Context(), &authState{realm: c.realm, now: c.now})
 				next.ServeHTTP(w, r.WithContext(ctx))
@@ -104,13 +130,15 @@ func Optional(v Verifier, opts ...MiddlewareOption) func(http.Handler) http.Hand
 	return Middleware(v, append(opts[:len(opts):len(opts)], WithOptional())...)
 }
 
-// extract reads the header, then the cookie.
-func (c *middlewareConfig) extract(r *http.Request) (string, error) {
-	tok, err := ExtractBearer(r)
+// extract reads the header, then the cookie; fromCookie tells which gave
+// the token.
+func (c *middlewareConfig) extract(r *http.Request) (tok string, fromCookie bool, err error) {
+	tok, err = ExtractBearer(r)
 	if errors.Is(err, ErrNoToken) && c.cookie != "" {
-		return cookieToken(r, c.cookie)
+		tok, err = cookieToken(r, c.cookie)
+		return tok, err == nil, err
 	}
-	return tok, err
+	return tok, false, err
 }
 
 func extractChallenge(err error) challenge {

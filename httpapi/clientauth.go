@@ -22,9 +22,11 @@ var firstParty = &gatehouse.Client{ID: gatehouse.FirstPartyClientID, Name: "Gate
 // (form-urlencoded id and secret; an empty secret is how golang.org/x/oauth2
 // presents a public client), or client_id and client_secret in the body,
 // never both. Without any client_id the client is the built-in public
-// first-party client. An unknown client, a missing or wrong secret of a
-// confidential client, or a secret presented for a public client is
-// invalid_client.
+// first-party client, whether the id is absent, empty in the body or empty
+// in Basic: Swagger UI's "Authorize" dialog sends `Basic Og==` (an empty id
+// and an empty secret) by default. An unknown client, a missing or wrong
+// secret of a confidential client, or a secret presented for a public
+// client (or without an id) is invalid_client.
 func (s *server) authenticateClient(r *http.Request, p params) (*gatehouse.Client, error) {
 	id, secret := p.get("client_id"), p.get("client_secret")
 	hasSecret := secret != ""
@@ -105,7 +107,7 @@ func (s *server) confidentialClient(r *http.Request, p params) (*gatehouse.Clien
 
 // parseBasic reads an HTTP Basic Authorization header (scheme
 // case-insensitive) whose user and password are form-urlencoded
-// (RFC 6749 §2.3.1).
+// (RFC 6749 §2.3.1). Both may be empty.
 func parseBasic(h string) (id, secret string, ok bool) {
 	scheme, rest, found := strings.Cut(h, " ")
 	if !found || !strings.EqualFold(scheme, "Basic") {
@@ -125,5 +127,5 @@ func parseBasic(h string) (id, secret string, ok bool) {
 	if secret, err = url.QueryUnescape(pw); err != nil {
 		return "", "", false
 	}
-	return id, secret, id != ""
+	return id, secret, true
 }

@@ -50,6 +50,16 @@ type Config struct {
 	// does not wait for them: close it when the server starts shutting
 	// down (http.Server.RegisterOnShutdown).
 	Stopping <-chan struct{}
+	// CORSOrigins are the exact origins ("https://app.example") whose pages
+	// may call /token, /revoke, /userinfo, /logout, /sessions and the
+	// cookie endpoints, with credentials; their state-changing cookie
+	// requests pass the CSRF rule. The JWKS and the metadata are readable
+	// from any origin. See docs/browser.md.
+	CORSOrigins []string
+	// DevCookies drops Secure and the __Host-/__Secure- prefixes of the
+	// browser-mode cookies, for local development over plain HTTP; New
+	// refuses it unless the issuer is a loopback address.
+	DevCookies bool
 }
 
 // server holds the handlers' dependencies.
@@ -67,6 +77,10 @@ type server struct {
 	now       func() time.Time
 	audit     *audit.Recorder
 	stopping  <-chan struct{}
+	cors      *corsPolicy
+	csrf      *guard.CSRF
+	cookies   cookieJar
+	assets    map[string]asset
 }
 
 // New returns the server's HTTP handler: every route of design.md §2,
@@ -100,10 +114,12 @@ func New(cfg Config) (http.Handler, error) {
 		s.now = time.Now
 	}
 	s.audit = audit.New(s.store, s.log, s.now)
+	if err := s.browserMode(cfg); err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	var h http.Handler = mux
-	h, err := s.instrument(mux, h, cfg.Registry)
+	h, err := s.instrument(mux, s.cors.wrap(mux), cfg.Registry)
 	if err != nil {
 		return nil, err
 	}
@@ -125,10 +141,13 @@ func (s *server) routes(mux *http.ServeMux) {
 	// one extraction, one challenge format, no query-string tokens.
 	verify := guard.Middleware(verifier{s}, guard.WithRealm(realm))
 	bearer := func(h http.Handler) http.Handler { return withUserSlot(verify(h)) }
-	mux.Handle("POST /logout", bearer(h(s.handleLogout)))
-	mux.Handle("GET /sessions", bearer(h(s.handleSessions)))
-	mux.Handle("DELETE /sessions/{id}", bearer(h(s.handleEndSession)))
-	mux.Handle("GET /userinfo", bearer(h(s.handleUserinfo)))
+	// The caller's own routes also take browser mode's access cookie.
+	self := s.selfRoutes()
+	mux.Handle("POST /logout", self(h(s.handleLogout)))
+	mux.Handle("GET /sessions", self(h(s.handleSessions)))
+	mux.Handle("DELETE /sessions/{id}", self(h(s.handleEndSession)))
+	mux.Handle("GET /userinfo", self(h(s.handleUserinfo)))
+	s.browserRoutes(mux, self)
 
 	mux.Handle("GET /.well-known/jwks.json", h(s.handleJWKS))
 	mux.Handle("GET /.well-known/oauth-authorization-server", h(s.handleMetadata))

@@ -3,7 +3,8 @@
 // responses, RFC 6750 Bearer challenges, RFC 7009 revocation, RFC 7662
 // introspection, RFC 8414 metadata), client authentication (RFC 6749
 // §2.3.1), the client IP behind trusted proxies, security headers and
-// request caps, the admin API and the Prometheus request metrics.
+// request caps, the admin API, browser mode (the cookie endpoints, CORS and
+// the account page, docs/browser.md) and the Prometheus request metrics.
 //
 // It decides nothing itself: account owns every change to a user and the
 // login policy, session runs the refresh-token state machine and checks
@@ -40,6 +41,13 @@
 //     per client address by their own limit.
 //   - the default scope of a login (no scope, or an empty one) is every
 //     scope of the user except gatehouse:admin.
+//   - HTTP Basic with an empty id and an empty secret (Swagger UI's
+//     default) is the first-party client, as an empty client_id is.
+//   - browser mode: /session/login, /session/refresh, /session/logout and
+//     /session/password take JSON and answer {"expires_in", "scope"}
+//     without tokens, which travel in cookies (cookieJar); guard.CSRF
+//     guards them and the caller's own routes when a cookie authenticates
+//     them; POST /logout also takes others=true.
 //
 // Routing is the standard library's ServeMux (method patterns, 405 with
 // Allow); metrics are github.com/prometheus/client_golang.

@@ -3,7 +3,8 @@
 # Python client's tests (clients/python) and the FastAPI and Node examples
 # need: PyJWT, FastAPI, uvicorn, httpx (FastAPI's TestClient),
 # requests-oauthlib, pip (to install clients/python) and mypy (to check its
-# types) from Debian, and the Node example's locked packages.
+# types) from Debian, the Node example's locked packages and the FastAPI
+# example's (Swagger UI's files for its /docs page).
 # Idempotent: installs nothing that is already there, runs apt-get update only
 # when a package is missing, and npm ci only when node_modules is not in step
 # with package-lock.json.
@@ -26,8 +27,10 @@ fi
 
 # npm ci removes and reinstalls node_modules; skip it when the installed tree
 # already matches the lock file (npm writes node_modules/.package-lock.json).
-node_dir=examples/node
-if [ ! -f "$node_dir/node_modules/.package-lock.json" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
-	echo "npm ci in $node_dir"
-	(cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+# No package needs its install scripts (swagger-ui-dist's would phone home).
+for node_dir in examples/node examples/fastapi; do
+	if [ ! -f "$node_dir/node_modules/.package-lock.json" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+		echo "npm ci in $node_dir"
+		(cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+	fi
+done

@@ -34,6 +34,8 @@ start_services
 # Python (PyJWT, FastAPI, uvicorn, requests-oauthlib) and npm (jose) clients
 # for the interoperability tests in e2e/.
 bash scripts/interop-deps.sh
+# Chromium and playwright-core for the browser tests in e2e/.
+bash scripts/browser-deps.sh
 go test -race -count=1 "$@" ./...
 # The Python client (clients/python): its unit tests on the system Python
 # (Debian's python3-jwt), its types (mypy --strict), and `pip install

@@ -132,6 +132,33 @@ func (m *Manager) EndSession(ctx context.Context, userID, sid, reason string) er
 	return m.endSession(ctx, s, reason, m.now().UTC().Truncate(time.Microsecond))
 }
 
+// EndOtherSessions ends every session of the user that is active now
+// except keep ("log out my other devices"): each is revoked, with its
+// access tokens, as EndSession does. Sessions that start after it has
+// listed them (a login in flight) are not ended; a password change is what
+// ends everything (account.Service). It returns how many it ended.
+func (m *Manager) EndOtherSessions(ctx context.Context, userID, keep, reason string) (int, error) {
+	ss, err := m.store.ListSessions(ctx, userID, m.now())
+	if err != nil {
+		return 0, fmt.Errorf("end other sessions: %w", err)
+	}
+	n := 0
+	for _, s := range ss {
+		if s.ID == keep || s.UserID != userID {
+			continue
+		}
+		err := m.endSession(ctx, s, reason, m.now().UTC().Truncate(time.Microsecond))
+		if errors.Is(err, gatehouse.ErrNotFound) {
+			continue // purged meanwhile
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // Sessions lists the user's active sessions, most recently used first.
 func (m *Manager) Sessions(ctx context.Context, userID string) ([]*gatehouse.Session, error) {
 	return m.store.ListSessions(ctx, userID, m.now())

@@ -563,3 +563,43 @@ func TestNewRejectsALongGrace(t *testing.T) {
 		t.Fatal("a grace window over a minute was accepted")
 	}
 }
+
+func TestEndOtherSessionsKeepsOnlyTheAskingOne(t *testing.T) {
+	f := newFixture(t)
+	mine, other1, other2 := f.login(), f.login(), f.login()
+	// Another user's session is never touched.
+	now := f.clock.Now()
+	bob := &gatehouse.User{ID: gatehouse.NewID(), Username: "bob", PasswordHash: "x", CreatedAt: now, UpdatedAt: now, Epoch: now}
+	if err := f.store.CreateUser(f.ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	bobs, err := f.m.Login(f.ctx, session.Login{User: bob})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := f.m.EndOtherSessions(f.ctx, f.user.ID, mine.Session.ID, "ended by the user")
+	if err != nil || n != 2 {
+		t.Fatalf("EndOtherSessions = %d, %v; want 2, nil", n, err)
+	}
+	if !f.authenticates(mine.AccessToken) {
+		t.Error("the kept session's access token is refused")
+	}
+	if _, err := f.refresh(mine.RefreshToken); err != nil {
+		t.Errorf("the kept session no longer refreshes: %v", err)
+	}
+	for i, g := range []*session.Grant{other1, other2} {
+		if f.authenticates(g.AccessToken) {
+			t.Errorf("other session %d: its access token is still honoured", i+1)
+		}
+		if _, err := f.refresh(g.RefreshToken); !errors.Is(err, session.ErrInvalidGrant) {
+			t.Errorf("other session %d refreshes: %v", i+1, err)
+		}
+	}
+	if !f.authenticates(bobs.AccessToken) {
+		t.Error("another user's session was ended")
+	}
+	if n, err := f.m.EndOtherSessions(f.ctx, f.user.ID, mine.Session.ID, "again"); err != nil || n != 0 {
+		t.Errorf("second EndOtherSessions = %d, %v; want 0, nil", n, err)
+	}
+}

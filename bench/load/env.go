@@ -238,6 +238,35 @@ func (e *env) do(ctx context.Context, method, u, bearer string, body io.Reader, 
 	return out
 }
 
+// refreshCookie is the name of browser mode's refresh cookie (without
+// --dev-cookies; the server reads it by name over plain HTTP too).
+const refreshCookie = "__Secure-gatehouse-refresh"
+
+// cookieRefresh is POST /session/refresh as a page sends it: the refresh
+// cookie and the CSRF header. It returns the rotated refresh token from
+// Set-Cookie.
+func (e *env) cookieRefresh(ctx context.Context, refresh string) (outcome, string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.base+"/session/refresh", nil)
+	if err != nil {
+		return outcome{err: err}, ""
+	}
+	req.Header.Set("X-Requested-With", "fetch")
+	req.AddCookie(&http.Cookie{Name: refreshCookie, Value: refresh})
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return outcome{err: err}, ""
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	out := outcome{status: resp.StatusCode}
+	for _, c := range resp.Cookies() {
+		if c.Name == refreshCookie {
+			return out, c.Value
+		}
+	}
+	return out, ""
+}
+
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)

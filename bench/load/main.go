@@ -18,6 +18,7 @@
 //	jwks            GET /.well-known/jwks.json
 //	userinfo        GET /userinfo with a valid token (verification and a database read)
 //	refresh         POST /token grant_type=refresh_token; each worker chains its own session
+//	cookie-refresh  POST /session/refresh with the refresh cookie (browser mode), chained likewise
 //	password        POST /token grant_type=password (argon2id, bounded concurrency)
 //	password-burst  the same with -burst-workers, past the hashing bound: 503 + Retry-After
 //	goapi-healthz   GET /healthz of examples/goapi: the unprotected baseline

@@ -10,7 +10,7 @@ import (
 
 // scenarioNames are the scenarios in the order they run.
 var scenarioNames = []string{
-	"healthz", "jwks", "userinfo", "refresh", "password", "password-burst",
+	"healthz", "jwks", "userinfo", "refresh", "cookie-refresh", "password", "password-burst",
 	"goapi-healthz", "goapi-orders",
 }
 
@@ -92,6 +92,30 @@ func (e *env) scenario(ctx context.Context, name string) (*scenario, error) {
 						out.err = errNoToken
 					} else {
 						chains[i] = tp.Refresh
+					}
+				}
+				return out
+			}
+		}
+	case "cookie-refresh":
+		// Browser mode's refresh: the same rotation, the refresh token in
+		// its cookie, the CSRF rule, the new tokens in Set-Cookie.
+		chains := make([]string, sc.workers)
+		for i := range chains {
+			tp, err := e.login(ctx)
+			if err != nil {
+				return nil, err
+			}
+			chains[i] = tp.Refresh
+		}
+		sc.newWorker = func(i int) func(context.Context) outcome {
+			return func(ctx context.Context) outcome {
+				out, next := e.cookieRefresh(ctx, chains[i])
+				if out.status == http.StatusOK && out.err == nil {
+					if next == "" {
+						out.err = errNoToken
+					} else {
+						chains[i] = next
 					}
 				}
 				return out

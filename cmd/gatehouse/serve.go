@@ -39,6 +39,8 @@ type serveOptions struct {
 	trustedProxies  []string
 	logFormat       string
 	shutdownTimeout time.Duration
+	corsOrigins     []string
+	devCookies      bool
 }
 
 // Intervals of the background loops: a key rotation made by the CLI or
@@ -77,6 +79,8 @@ requests in flight finish, then it exits 0.`,
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "CIDRs (comma-separated) whose X-Forwarded-For is believed")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
+	f.StringSliceVar(&o.corsOrigins, "cors-origins", nil, "exact origins (comma-separated, scheme://host[:port]) whose pages may call /token, /revoke, /userinfo, /logout, /sessions and /session/* with credentials (see docs/browser.md)")
+	f.BoolVar(&o.devCookies, "dev-cookies", false, "plain-HTTP browser-mode cookies, without Secure and the __Host-/__Secure- prefixes, for local development (needs a loopback issuer)")
 	return cmd
 }
 
@@ -168,6 +172,8 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 		Logger:         logger,
 		Registry:       prometheus.NewRegistry(),
 		Stopping:       stopping,
+		CORSOrigins:    splitList(o.corsOrigins),
+		DevCookies:     o.devCookies,
 	})
 	if err != nil {
 		return err
@@ -236,6 +242,16 @@ func newLogger(format string, w interface{ Write([]byte) (int, error) }) (*slog.
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}
+}
+
+// splitList reads a list flag whose items are separated by commas or
+// spaces (an env twin may use either).
+func splitList(list []string) []string {
+	var out []string
+	for _, item := range list {
+		out = append(out, strings.Fields(strings.ReplaceAll(item, ",", " "))...)
+	}
+	return out
 }
 
 // parsePrefixes reads --trusted-proxies: CIDRs or single addresses,

@@ -25,10 +25,17 @@ Gatehouse per request; GET /metrics then shows the feed's staleness, and
 GATEHOUSE_FEED_MAX_STALENESS (seconds) makes it answer 503 rather than trust
 a feed it has not heard from for longer.
 
-The docs page (/docs) describes the OAuth2 password flow with Gatehouse's
-token URL, but its "Authorize" button posts from the browser to Gatehouse, a
-different origin, and Gatehouse's /token sends no CORS headers: log in with
-curl or a client and send the token in the Authorization header instead.
+The docs page (/docs) is Swagger UI, served from this app's own files
+(npm swagger-ui-dist in node_modules: `npm ci --ignore-scripts` here; no
+CDN). Its "Authorize" button logs in with a Gatehouse user's password: the
+browser posts from this app's origin to Gatehouse's /token, so Gatehouse must
+list this origin for CORS:
+
+    gatehouse serve --cors-origins http://127.0.0.1:8082
+
+Then "Try it out" on GET /orders sends the token it got. (Swagger UI sends
+`Authorization: Basic Og==`, an empty client id and secret, by default:
+Gatehouse takes that as its first-party client.)
 
 Needs gatehouse_client (pip install ./clients/python, or found beside this
 repository's checkout), FastAPI and uvicorn (Debian: python3-jwt
@@ -37,10 +44,14 @@ python3-fastapi python3-uvicorn).
 
 import logging
 import os
+import pathlib
 import socket
 import sys
 
 from fastapi import FastAPI, Response, Security, status
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 
 try:
     import gatehouse_client
@@ -69,7 +80,33 @@ verifier = gatehouse_client.Verifier(ISSUER, AUDIENCE, feed=feed)
 # verifies it and checks the route's scopes (SecurityScopes).
 current_claims = bearer(verifier, scopes={"orders:read": "Read orders.", "orders:write": "Create orders."})
 
-app = FastAPI(title="orders (protected by Gatehouse)")
+# The docs page is served below, from local files, instead of FastAPI's
+# default, which loads Swagger UI from a CDN.
+app = FastAPI(title="orders (protected by Gatehouse)", docs_url=None)
+
+SWAGGER_UI = pathlib.Path(__file__).resolve().parent / "node_modules" / "swagger-ui-dist"
+if SWAGGER_UI.is_dir():
+    app.mount("/static/swagger-ui", StaticFiles(directory=SWAGGER_UI), name="swagger-ui")
+
+
+@app.get("/docs", include_in_schema=False)
+def docs():
+    if not SWAGGER_UI.is_dir():
+        return PlainTextResponse("Swagger UI is not installed: run `npm ci --ignore-scripts` in examples/fastapi.", status_code=503)
+    return get_swagger_ui_html(
+        openapi_url=app.openapi_url,
+        title=app.title + " - docs",
+        swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
+        init_oauth=app.swagger_ui_init_oauth,
+    )
+
+
+@app.get(app.swagger_ui_oauth2_redirect_url, include_in_schema=False)
+def docs_oauth2_redirect():
+    return get_swagger_ui_oauth2_redirect_html()
 
 
 @app.get("/orders")
