@@ -106,7 +106,7 @@ func (s *Service) ByName(ctx context.Context, name string) (*gatehouse.User, err
 
 // List returns every user, ordered by name.
 func (s *Service) List(ctx context.Context) ([]*gatehouse.User, error) {
-	us, err := s.store.ListUsers(ctx)
+	us, err := s.store.ListUsers(ctx, "", 0)
 	return us, storeError(err)
 }
 
