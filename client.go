@@ -31,8 +31,11 @@ type Client struct {
 	// (client_credentials) with an iat before it is revoked. Rotating the
 	// secret moves it (NextClientEpoch). Zero for a client that never moved it.
 	Epoch time.Time
-	// AccessExpiresAt is the latest exp of an access token the client
-	// obtained for itself: a revocation of those tokens matters until then.
+	// AccessIssuedAt and AccessExpiresAt are the latest iat and exp of an
+	// access token the client obtained for itself: a new epoch must be
+	// after the one, and a revocation of those tokens matters until the
+	// other.
+	AccessIssuedAt  time.Time
 	AccessExpiresAt time.Time
 }
 
@@ -72,14 +75,17 @@ func ValidClientID(id string) error {
 	return nil
 }
 
-// NextClientEpoch is the epoch that replaces current when a client's
-// tokens are revoked at now: the next whole second after now (tokens carry
-// iat in whole seconds, so every token issued up to now has an earlier
-// iat), and later than current.
-func NextClientEpoch(now, current time.Time) time.Time {
+// NextClientEpoch is the epoch that replaces c's when its own tokens are
+// revoked at now: the next whole second after now (tokens carry iat in
+// whole seconds, so every token issued up to now has an earlier iat), and
+// after c's epoch and the iat of every token recorded for it (which a
+// process with a clock ahead may have issued).
+func NextClientEpoch(now time.Time, c *Client) time.Time {
 	next := now.UTC().Truncate(time.Second).Add(time.Second)
-	if !next.After(current) {
-		next = current.UTC().Truncate(time.Second).Add(time.Second)
+	for _, t := range []time.Time{c.Epoch, c.AccessIssuedAt} {
+		if !next.After(t) {
+			next = t.UTC().Truncate(time.Second).Add(time.Second)
+		}
 	}
 	return next
 }

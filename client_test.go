@@ -25,15 +25,18 @@ func TestValidClientID(t *testing.T) {
 
 func TestNextClientEpochIsAWholeSecondAfterNowAndTheCurrentOne(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 5, 300_000_000, time.UTC)
-	if got := gatehouse.NextClientEpoch(now, time.Time{}); !got.Equal(now.Truncate(time.Second).Add(time.Second)) {
+	if got := gatehouse.NextClientEpoch(now, &gatehouse.Client{}); !got.Equal(now.Truncate(time.Second).Add(time.Second)) {
 		t.Errorf("NextClientEpoch = %v", got)
 	}
 	cur := now.Add(3 * time.Second).Truncate(time.Second)
-	if got := gatehouse.NextClientEpoch(now, cur); !got.Equal(cur.Add(time.Second)) {
+	if got := gatehouse.NextClientEpoch(now, &gatehouse.Client{Epoch: cur}); !got.Equal(cur.Add(time.Second)) {
 		t.Errorf("NextClientEpoch after a later epoch = %v, want %v", got, cur.Add(time.Second))
 	}
+	if got := gatehouse.NextClientEpoch(now, &gatehouse.Client{Epoch: cur, AccessIssuedAt: cur.Add(time.Second)}); !got.Equal(cur.Add(2 * time.Second)) {
+		t.Errorf("NextClientEpoch after a token issued later = %v, want %v", got, cur.Add(2*time.Second))
+	}
 	exact := now.Truncate(time.Second)
-	if got := gatehouse.NextClientEpoch(exact, time.Time{}); !got.After(exact) {
+	if got := gatehouse.NextClientEpoch(exact, &gatehouse.Client{}); !got.After(exact) {
 		t.Errorf("NextClientEpoch(%v) = %v: a token of that very second would survive", exact, got)
 	}
 }

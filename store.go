@@ -82,26 +82,30 @@ type ClientStore interface {
 	// ListClients returns every client ordered by name (byte order), then id.
 	ListClients(ctx context.Context) ([]*Client, error)
 	// RotateClientSecret sets the client's SecretHash to secretHash and
-	// its Epoch to epoch, if, and only if, epoch is after the stored one
-	// (ErrStale otherwise, and nothing is written), and in the same atomic
+	// its Epoch to epoch, if, and only if, epoch is after the stored Epoch
+	// and AccessIssuedAt (ErrStale otherwise, and nothing is written: the
+	// caller reads the client again), and in the same atomic
 	// operation replaces the feed's "user" entry of the client's id by one
 	// for every token issued before epoch, forgettable at ForgetAt(epoch,
 	// the client's AccessExpiresAt) and never before the entry it
 	// replaces. ErrNotFound if absent.
 	RotateClientSecret(ctx context.Context, id, secretHash string, epoch time.Time) error
-	// RecordClientToken raises the client's AccessExpiresAt to exp (it
-	// never lowers it) if, and only if, the client's Epoch is still epoch:
-	// the epoch its secret was checked under. ErrStale if the epoch moved
-	// (the secret was rotated meanwhile: the caller hands out nothing);
-	// ErrNotFound if the client is gone. Called before a client's own
-	// token is handed out, so that revocations cover it.
-	RecordClientToken(ctx context.Context, id string, epoch, exp time.Time) error
+	// RecordClientToken raises the client's AccessIssuedAt to iat and
+	// AccessExpiresAt to exp (it never lowers them) if, and only if, the
+	// client's Epoch is still epoch: the epoch its secret was checked
+	// under. ErrStale if the epoch moved (the secret was rotated
+	// meanwhile: the caller hands out nothing); ErrNotFound if the client
+	// is gone. Called before a client's own token is handed out, so that
+	// the next epoch is after its iat and revocations cover it.
+	RecordClientToken(ctx context.Context, id string, epoch, iat, exp time.Time) error
 	// DeleteClient removes the client and, in the same atomic operation,
 	// revokes (with reason, at at) every session of the client active at
 	// at, adding a "sid" feed entry for each (as RevokeSession does), and
 	// replaces the feed's "user" entry of the client's id by one for
-	// every token issued before epoch, as RotateClientSecret does. It
-	// returns how many sessions it ended. ErrNotFound if absent.
+	// every token issued before epoch, as RotateClientSecret does, if,
+	// and only if, epoch is after the stored Epoch and AccessIssuedAt
+	// (ErrStale otherwise, and nothing is written). It returns how many
+	// sessions it ended. ErrNotFound if absent.
 	DeleteClient(ctx context.Context, id, reason string, at, epoch time.Time) (int, error)
 }
 

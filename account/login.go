@@ -14,7 +14,9 @@ import (
 // LoginRequest is a password login.
 type LoginRequest struct {
 	Username, Password string
-	ClientID           string
+	// Client is the client the user logs in through, authenticated by the
+	// caller; nil is the built-in first-party client.
+	Client *gatehouse.Client
 	// Scopes requested; nil or empty for the default scope (every scope of
 	// the user except gatehouse:admin, which is granted only by name).
 	Scopes        []string
@@ -47,7 +49,10 @@ func (s *Service) Login(ctx context.Context, l LoginRequest) (*session.Grant, er
 	}
 	// The attempt ends whatever happens to the request.
 	end := context.WithoutCancel(ctx)
-	ev := &gatehouse.Event{ClientID: l.ClientID, IP: l.IP}
+	ev := &gatehouse.Event{ClientID: gatehouse.FirstPartyClientID, IP: l.IP}
+	if l.Client != nil {
+		ev.ClientID = l.Client.ID
+	}
 
 	var u *gatehouse.User
 	if nameErr == nil {
@@ -117,7 +122,7 @@ func (s *Service) startSession(ctx context.Context, u *gatehouse.User, l LoginRe
 	checked := u.PasswordHash
 	for range maxAttempts {
 		g, err := s.sessions.Login(ctx, session.Login{
-			User: u, ClientID: l.ClientID, Scopes: l.Scopes, UserAgent: l.UserAgent, IP: l.IP,
+			User: u, Client: l.Client, Scopes: l.Scopes, UserAgent: l.UserAgent, IP: l.IP,
 		})
 		if !errors.Is(err, session.ErrUserChanged) {
 			return g, err

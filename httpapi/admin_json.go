@@ -50,13 +50,14 @@ func checkScopes(sc []string) ([]string, error) {
 }
 
 type userView struct {
-	ID                string    `json:"id"`
-	Username          string    `json:"username"`
-	Scopes            []string  `json:"scopes"`
-	Disabled          bool      `json:"disabled"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
-	PasswordChangedAt time.Time `json:"password_changed_at"`
+	ID                string                     `json:"id"`
+	Username          string                     `json:"username"`
+	Scopes            []string                   `json:"scopes"`
+	Disabled          bool                       `json:"disabled"`
+	Claims            map[string]json.RawMessage `json:"claims"`
+	CreatedAt         time.Time                  `json:"created_at"`
+	UpdatedAt         time.Time                  `json:"updated_at"`
+	PasswordChangedAt time.Time                  `json:"password_changed_at"`
 }
 
 // viewUser is a user as the admin API shows it: never the password hash.
@@ -65,8 +66,12 @@ func viewUser(u *gatehouse.User) userView {
 	if sc == nil {
 		sc = []string{}
 	}
+	claims := u.Claims
+	if claims == nil {
+		claims = map[string]json.RawMessage{}
+	}
 	return userView{
-		ID: u.ID, Username: u.Username, Scopes: sc, Disabled: u.Disabled,
+		ID: u.ID, Username: u.Username, Scopes: sc, Disabled: u.Disabled, Claims: claims,
 		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), PasswordChangedAt: u.PasswordChangedAt.UTC(),
 	}
 }

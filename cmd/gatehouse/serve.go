@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/account"
+	"github.com/gatehouse/gatehouse/clients"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/ratelimit"
@@ -152,10 +153,15 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	cls, err := clients.New(clients.Config{Store: st, Passwords: hasher, Throttle: throttle, Logger: logger})
+	if err != nil {
+		return err
+	}
 	handler, err := httpapi.New(httpapi.Config{
 		Store:          st,
 		Sessions:       sessions,
 		Accounts:       accounts,
+		Clients:        cls,
 		Keyring:        keyring,
 		Passwords:      hasher,
 		Throttle:       throttle,

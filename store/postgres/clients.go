@@ -9,7 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-const clientCols = `id, name, secret_hash, public, created_at, scopes, audience, access_ttl, epoch, access_expires_at`
+const clientCols = `id, name, secret_hash, public, created_at, scopes, audience, access_ttl, epoch, access_issued_at, access_expires_at`
 
 func scanClient(row pgx.Row) (*gatehouse.Client, error) {
 	var (
@@ -17,12 +17,13 @@ func scanClient(row pgx.Row) (*gatehouse.Client, error) {
 		scopes, audience string
 		ttl              int64
 	)
-	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &c.CreatedAt, &scopes, &audience, &ttl, &c.Epoch, &c.AccessExpiresAt); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &c.CreatedAt, &scopes, &audience, &ttl, &c.Epoch, &c.AccessIssuedAt, &c.AccessExpiresAt); err != nil {
 		return nil, err
 	}
 	c.Scopes, c.Audience = splitScopes(scopes), splitScopes(audience)
 	c.AccessTTL = time.Duration(ttl) * time.Microsecond
-	c.CreatedAt, c.Epoch, c.AccessExpiresAt = utc(c.CreatedAt), utc(c.Epoch), utc(c.AccessExpiresAt)
+	c.CreatedAt, c.Epoch = utc(c.CreatedAt), utc(c.Epoch)
+	c.AccessIssuedAt, c.AccessExpiresAt = utc(c.AccessIssuedAt), utc(c.AccessExpiresAt)
 	return &c, nil
 }
 
@@ -31,9 +32,9 @@ func scanClient(row pgx.Row) (*gatehouse.Client, error) {
 // user ids are 128 random bits, never chosen.)
 func (s *Store) CreateClient(ctx context.Context, c *gatehouse.Client) error {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO clients (`+clientCols+`)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = $1)`,
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = $1)`,
 		c.ID, c.Name, c.SecretHash, c.Public, utc(c.CreatedAt), joinScopes(c.Scopes), joinScopes(c.Audience),
-		c.AccessTTL.Microseconds(), utc(c.Epoch), utc(c.AccessExpiresAt))
+		c.AccessTTL.Microseconds(), utc(c.Epoch), utc(c.AccessIssuedAt), utc(c.AccessExpiresAt))
 	if err == nil && tag.RowsAffected() == 0 {
 		err = gatehouse.ErrConflict
 	}
@@ -65,12 +66,9 @@ func (s *Store) RotateClientSecret(ctx context.Context, id, secretHash string, e
 		if _, err := tx.Exec(ctx, lockFeed); err != nil {
 			return err
 		}
-		var stored, accessExp time.Time
-		if err := tx.QueryRow(ctx, `SELECT epoch, access_expires_at FROM clients WHERE id = $1 FOR UPDATE`, id).Scan(&stored, &accessExp); err != nil {
+		accessExp, err := newClientEpoch(ctx, tx, id, epoch)
+		if err != nil {
 			return err
-		}
-		if !epoch.Truncate(time.Microsecond).After(stored) {
-			return gatehouse.ErrStale
 		}
 		if _, err := tx.Exec(ctx, `UPDATE clients SET secret_hash = $2, epoch = $3 WHERE id = $1`, id, secretHash, utc(epoch)); err != nil {
 			return err
@@ -80,15 +78,30 @@ func (s *Store) RotateClientSecret(ctx context.Context, id, secretHash string, e
 	return wrap("rotate client secret", err)
 }
 
-// RecordClientToken raises the client's AccessExpiresAt if its epoch is
-// still epoch, in one statement.
-func (s *Store) RecordClientToken(ctx context.Context, id string, epoch, exp time.Time) error {
+// newClientEpoch locks the client's row inside tx and returns its
+// AccessExpiresAt if epoch may replace its epoch: ErrStale unless epoch is
+// after its Epoch and AccessIssuedAt.
+func newClientEpoch(ctx context.Context, tx pgx.Tx, id string, epoch time.Time) (time.Time, error) {
+	var stored, issued, accessExp time.Time
+	if err := tx.QueryRow(ctx, `SELECT epoch, access_issued_at, access_expires_at FROM clients WHERE id = $1 FOR UPDATE`,
+		id).Scan(&stored, &issued, &accessExp); err != nil {
+		return time.Time{}, err
+	}
+	if e := epoch.Truncate(time.Microsecond); !e.After(stored) || !e.After(issued) {
+		return time.Time{}, gatehouse.ErrStale
+	}
+	return accessExp, nil
+}
+
+// RecordClientToken raises the client's AccessIssuedAt and
+// AccessExpiresAt if its epoch is still epoch, in one statement.
+func (s *Store) RecordClientToken(ctx context.Context, id string, epoch, iat, exp time.Time) error {
 	var recorded, found bool
 	err := s.pool.QueryRow(ctx, `WITH
-		upd AS (UPDATE clients SET access_expires_at = GREATEST(access_expires_at, $3)
-			WHERE id = $1 AND epoch = $2 RETURNING id)
+		upd AS (UPDATE clients SET access_issued_at = GREATEST(access_issued_at, $3),
+			access_expires_at = GREATEST(access_expires_at, $4) WHERE id = $1 AND epoch = $2 RETURNING id)
 		SELECT EXISTS (SELECT 1 FROM upd), EXISTS (SELECT 1 FROM clients WHERE id = $1)`,
-		id, utc(epoch), utc(exp)).Scan(&recorded, &found)
+		id, utc(epoch), utc(iat), utc(exp)).Scan(&recorded, &found)
 	switch {
 	case err != nil:
 		return wrap("record client token", err)
@@ -111,11 +124,14 @@ func (s *Store) DeleteClient(ctx context.Context, id, reason string, at, epoch t
 		if _, err := tx.Exec(ctx, lockFeed); err != nil {
 			return err
 		}
-		var accessExp time.Time
-		if err := tx.QueryRow(ctx, `DELETE FROM clients WHERE id = $1 RETURNING access_expires_at`, id).Scan(&accessExp); err != nil {
+		accessExp, err := newClientEpoch(ctx, tx, id, epoch)
+		if err != nil {
 			return err
 		}
-		err := tx.QueryRow(ctx, `WITH
+		if _, err := tx.Exec(ctx, `DELETE FROM clients WHERE id = $1`, id); err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, `WITH
 			u AS (UPDATE sessions s SET revoked_at = $2, revoke_reason = $3
 				WHERE s.client_id = $1 AND `+activeAt("$2")+` RETURNING s.id, s.access_expires_at),
 			f AS (INSERT INTO revocations (kind, value, revoked_at, forget_at)

@@ -9,20 +9,21 @@ import (
 	"github.com/gatehouse/gatehouse"
 )
 
-const clientCols = `id, name, secret_hash, public, created_at, scopes, audience, access_ttl, epoch, access_expires_at`
+const clientCols = `id, name, secret_hash, public, created_at, scopes, audience, access_ttl, epoch, access_issued_at, access_expires_at`
 
 func scanClient(row scanner) (*gatehouse.Client, error) {
 	var (
-		c                               gatehouse.Client
-		scopes, audience                string
-		created, ttl, epoch, accessExps int64
+		c                                   gatehouse.Client
+		scopes, audience                    string
+		created, ttl, epoch, issued, expire int64
 	)
-	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &created, &scopes, &audience, &ttl, &epoch, &accessExps); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &c.SecretHash, &c.Public, &created, &scopes, &audience, &ttl, &epoch, &issued, &expire); err != nil {
 		return nil, err
 	}
 	c.Scopes, c.Audience = splitScopes(scopes), splitScopes(audience)
 	c.AccessTTL = time.Duration(ttl) * time.Microsecond
-	c.CreatedAt, c.Epoch, c.AccessExpiresAt = fromMicros(created), fromMicros(epoch), fromMicros(accessExps)
+	c.CreatedAt, c.Epoch = fromMicros(created), fromMicros(epoch)
+	c.AccessIssuedAt, c.AccessExpiresAt = fromMicros(issued), fromMicros(expire)
 	return &c, nil
 }
 
@@ -30,9 +31,9 @@ func scanClient(row scanner) (*gatehouse.Client, error) {
 // id (the single writer makes the check and the insert one step).
 func (s *Store) CreateClient(ctx context.Context, c *gatehouse.Client) error {
 	res, err := s.w.ExecContext(ctx, `INSERT INTO clients (`+clientCols+`)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10 WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?1)`,
+		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?1)`,
 		c.ID, c.Name, c.SecretHash, c.Public, micros(c.CreatedAt), joinScopes(c.Scopes), joinScopes(c.Audience),
-		c.AccessTTL.Microseconds(), micros(c.Epoch), micros(c.AccessExpiresAt))
+		c.AccessTTL.Microseconds(), micros(c.Epoch), micros(c.AccessIssuedAt), micros(c.AccessExpiresAt))
 	if err := affected(res, err); errors.Is(err, sql.ErrNoRows) {
 		return wrap("create client", gatehouse.ErrConflict)
 	} else if err != nil {
@@ -61,12 +62,9 @@ func (s *Store) ListClients(ctx context.Context) ([]*gatehouse.Client, error) {
 // client's own tokens issued before it, in one write transaction.
 func (s *Store) RotateClientSecret(ctx context.Context, id, secretHash string, epoch time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var stored, accessExp int64
-		if err := tx.QueryRowContext(ctx, `SELECT epoch, access_expires_at FROM clients WHERE id = ?`, id).Scan(&stored, &accessExp); err != nil {
+		accessExp, err := newClientEpoch(ctx, tx, id, epoch)
+		if err != nil {
 			return err
-		}
-		if micros(epoch) <= stored {
-			return gatehouse.ErrStale
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE clients SET secret_hash = ?, epoch = ? WHERE id = ?`,
 			secretHash, micros(epoch), id); err != nil {
@@ -77,12 +75,27 @@ func (s *Store) RotateClientSecret(ctx context.Context, id, secretHash string, e
 	return wrap("rotate client secret", err)
 }
 
-// RecordClientToken raises the client's AccessExpiresAt if its epoch is
-// still epoch.
-func (s *Store) RecordClientToken(ctx context.Context, id string, epoch, exp time.Time) error {
+// newClientEpoch reads the client inside tx and returns its
+// AccessExpiresAt (column form) if epoch may replace its epoch: ErrStale
+// unless epoch is after its Epoch and AccessIssuedAt.
+func newClientEpoch(ctx context.Context, tx *sql.Tx, id string, epoch time.Time) (int64, error) {
+	var stored, issued, accessExp int64
+	if err := tx.QueryRowContext(ctx, `SELECT epoch, access_issued_at, access_expires_at FROM clients WHERE id = ?`,
+		id).Scan(&stored, &issued, &accessExp); err != nil {
+		return 0, err
+	}
+	if micros(epoch) <= stored || micros(epoch) <= issued {
+		return 0, gatehouse.ErrStale
+	}
+	return accessExp, nil
+}
+
+// RecordClientToken raises the client's AccessIssuedAt and
+// AccessExpiresAt if its epoch is still epoch.
+func (s *Store) RecordClientToken(ctx context.Context, id string, epoch, iat, exp time.Time) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE clients SET access_expires_at = MAX(access_expires_at, ?)
-			WHERE id = ? AND epoch = ?`, micros(exp), id, micros(epoch))
+		res, err := tx.ExecContext(ctx, `UPDATE clients SET access_issued_at = MAX(access_issued_at, ?),
+			access_expires_at = MAX(access_expires_at, ?) WHERE id = ? AND epoch = ?`, micros(iat), micros(exp), id, micros(epoch))
 		if err := affected(res, err); !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -100,8 +113,8 @@ func (s *Store) RecordClientToken(ctx context.Context, id string, epoch, exp tim
 func (s *Store) DeleteClient(ctx context.Context, id, reason string, at, epoch time.Time) (int, error) {
 	var ended int
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var accessExp int64
-		if err := tx.QueryRowContext(ctx, `SELECT access_expires_at FROM clients WHERE id = ?`, id).Scan(&accessExp); err != nil {
+		accessExp, err := newClientEpoch(ctx, tx, id, epoch)
+		if err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `UPDATE sessions AS s SET revoked_at = ?2, revoke_reason = ?3

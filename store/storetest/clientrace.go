@@ -29,7 +29,7 @@ var clientRaceTests = []test{
 					return
 				}
 				exps[i] = next.Add(time.Duration(round*racers+i) * time.Second)
-				errs[i] = s.RecordClientToken(ctx, "svc", epoch, exps[i])
+				errs[i] = s.RecordClientToken(ctx, "svc", epoch, next.Add(-time.Second), exps[i])
 			})
 			must(t, fmt.Sprintf("round %d: RotateClientSecret", round), rotateErr)
 			var entry *gatehouse.Revocation

@@ -17,6 +17,7 @@ func checkClient(t *testing.T, got, want *gatehouse.Client) {
 	}
 	checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTime(t, "Epoch", got.Epoch, want.Epoch)
+	checkTime(t, "AccessIssuedAt", got.AccessIssuedAt, want.AccessIssuedAt)
 	checkTime(t, "AccessExpiresAt", got.AccessExpiresAt, want.AccessExpiresAt)
 }
 
@@ -44,6 +45,7 @@ var clientTests = []test{
 		c.Audience = []string{"https://orders.example", "billing"}
 		c.AccessTTL = 5*time.Minute + 1500*time.Microsecond
 		c.Epoch = at(-time.Hour).Truncate(time.Second)
+		c.AccessIssuedAt = at(time.Second).Truncate(time.Second)
 		c.AccessExpiresAt = at(time.Minute)
 		must(t, "CreateClient", s.CreateClient(ctx, c))
 		got, err := s.ClientByID(ctx, c.ID)
@@ -96,8 +98,11 @@ var clientTests = []test{
 		ctx := context.Background()
 		c := newClient("svc", "service")
 		must(t, "CreateClient", s.CreateClient(ctx, c))
-		must(t, "RecordClientToken", s.RecordClientToken(ctx, "svc", time.Time{}, at(15*time.Minute)))
+		must(t, "RecordClientToken", s.RecordClientToken(ctx, "svc", time.Time{}, at(time.Minute).Truncate(time.Second), at(15*time.Minute)))
 		epoch := at(time.Minute).Truncate(time.Second)
+		// Not after the iat of a recorded token: refused.
+		wantErr(t, "RotateClientSecret (epoch at a recorded iat)", s.RotateClientSecret(ctx, "svc", "$gh-sha256$new", epoch), gatehouse.ErrStale)
+		epoch = epoch.Add(time.Second)
 		must(t, "RotateClientSecret", s.RotateClientSecret(ctx, "svc", "$gh-sha256$new", epoch))
 		got, err := s.ClientByID(ctx, "svc")
 		must(t, "ClientByID", err)
@@ -124,23 +129,26 @@ var clientTests = []test{
 		}
 		wantErr(t, "RotateClientSecret (unknown)", s.RotateClientSecret(ctx, "nobody", "x", epoch), gatehouse.ErrNotFound)
 	}},
-	{"RecordClientToken raises the expiry only in the epoch it was read in", func(t *testing.T, s gatehouse.Store) {
+	{"RecordClientToken raises iat and expiry only in the epoch it was read in", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
 		must(t, "CreateClient", s.CreateClient(ctx, newClient("svc", "service")))
-		must(t, "RecordClientToken", s.RecordClientToken(ctx, "svc", time.Time{}, at(time.Hour)))
-		must(t, "RecordClientToken (earlier exp)", s.RecordClientToken(ctx, "svc", time.Time{}, at(time.Minute)))
+		iat := at(0).Truncate(time.Second)
+		must(t, "RecordClientToken", s.RecordClientToken(ctx, "svc", time.Time{}, iat, at(time.Hour)))
+		must(t, "RecordClientToken (earlier)", s.RecordClientToken(ctx, "svc", time.Time{}, iat.Add(-time.Second), at(time.Minute)))
 		got, _ := s.ClientByID(ctx, "svc")
+		checkTime(t, "AccessIssuedAt", got.AccessIssuedAt, iat)
 		checkTime(t, "AccessExpiresAt", got.AccessExpiresAt, at(time.Hour))
-		must(t, "RotateClientSecret", s.RotateClientSecret(ctx, "svc", "$gh-sha256$new", at(0).Truncate(time.Second)))
-		wantErr(t, "RecordClientToken in the old epoch", s.RecordClientToken(ctx, "svc", time.Time{}, at(2*time.Hour)), gatehouse.ErrStale)
+		must(t, "RotateClientSecret", s.RotateClientSecret(ctx, "svc", "$gh-sha256$new", iat.Add(time.Second)))
+		wantErr(t, "RecordClientToken in the old epoch", s.RecordClientToken(ctx, "svc", time.Time{}, iat.Add(time.Hour), at(2*time.Hour)), gatehouse.ErrStale)
 		got, _ = s.ClientByID(ctx, "svc")
+		checkTime(t, "AccessIssuedAt", got.AccessIssuedAt, iat)
 		checkTime(t, "AccessExpiresAt", got.AccessExpiresAt, at(time.Hour))
-		wantErr(t, "RecordClientToken (unknown)", s.RecordClientToken(ctx, "nobody", time.Time{}, at(0)), gatehouse.ErrNotFound)
+		wantErr(t, "RecordClientToken (unknown)", s.RecordClientToken(ctx, "nobody", time.Time{}, iat, at(0)), gatehouse.ErrNotFound)
 	}},
 	{"DeleteClient removes it, ends its sessions and revokes its own tokens", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
 		must(t, "CreateClient", s.CreateClient(ctx, newClient("app", "app")))
-		must(t, "RecordClientToken", s.RecordClientToken(ctx, "app", time.Time{}, at(10*time.Minute)))
+		must(t, "RecordClientToken", s.RecordClientToken(ctx, "app", time.Time{}, at(0).Truncate(time.Second), at(10*time.Minute)))
 		mine, first := newSession("mine", "u1", at(0))
 		mine.ClientID = "app"
 		storeSession(t, s, mine, first)
@@ -151,6 +159,11 @@ var clientTests = []test{
 		createSession(t, s, "other", "u1", at(0)) // the first-party client's
 		before := len(feed(t, s, at(0)))
 
+		_, err := s.DeleteClient(ctx, "app", "client deleted", at(time.Minute), at(0).Truncate(time.Second))
+		wantErr(t, "DeleteClient with an epoch at a recorded iat", err, gatehouse.ErrStale)
+		if got, _ := s.Session(ctx, "mine"); !got.RevokedAt.IsZero() {
+			t.Fatal("a refused DeleteClient ended a session")
+		}
 		epoch := at(time.Minute).Truncate(time.Second).Add(time.Second)
 		n, err := s.DeleteClient(ctx, "app", "client deleted", at(time.Minute), epoch)
 		must(t, "DeleteClient", err)

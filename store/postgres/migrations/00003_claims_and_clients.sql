@@ -5,7 +5,7 @@
 -- their own access-token lifetime (bigint microseconds, 0 for the
 -- server's), an epoch (tokens a client obtained for itself before it are
 -- revoked; the zero time.Time for "never moved", as users' epochs) and the
--- latest exp of those tokens.
+-- latest iat and exp of those tokens.
 ALTER TABLE users ADD COLUMN claims text NOT NULL DEFAULT '{}';
 
 ALTER TABLE clients
@@ -13,6 +13,7 @@ ALTER TABLE clients
     ADD COLUMN audience text NOT NULL DEFAULT '',
     ADD COLUMN access_ttl bigint NOT NULL DEFAULT 0,
     ADD COLUMN epoch timestamptz NOT NULL DEFAULT '0001-01-01 00:00:00+00',
+    ADD COLUMN access_issued_at timestamptz NOT NULL DEFAULT '0001-01-01 00:00:00+00',
     ADD COLUMN access_expires_at timestamptz NOT NULL DEFAULT '0001-01-01 00:00:00+00';
 
 -- Deleting a client ends its sessions.
@@ -24,6 +25,6 @@ CREATE INDEX users_username_bytes ON users (username COLLATE "C");
 DROP INDEX users_username_bytes;
 DROP INDEX sessions_client_id;
 ALTER TABLE clients
-    DROP COLUMN access_expires_at, DROP COLUMN epoch, DROP COLUMN access_ttl,
+    DROP COLUMN access_expires_at, DROP COLUMN access_issued_at, DROP COLUMN epoch, DROP COLUMN access_ttl,
     DROP COLUMN audience, DROP COLUMN scopes;
 ALTER TABLE users DROP COLUMN claims;
