@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,18 +55,27 @@ sessions). --dry-run reports what would happen and writes nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			users, err := c.readImport(args[0], format)
+			users, refused, err := c.readImport(args[0], format)
 			if err != nil {
 				return err
 			}
 			return c.withAccounts(ctx, func(svc *account.Service) error {
-				rep, err := svc.Import(ctx, users, opt, account.CommandLine)
+				// Lines that could not be read are reported with those the
+				// service refuses, all at once; then nothing is written.
+				o := opt
+				if len(refused) > 0 {
+					o.DryRun = true
+				}
+				rep, err := svc.Import(ctx, users, o, account.CommandLine)
 				var ie *account.ImportError
 				if errors.As(err, &ie) {
-					return c.lineErrors(ie.Lines)
-				}
-				if err != nil {
+					refused = append(refused, ie.Lines...)
+				} else if err != nil {
 					return err
+				}
+				if len(refused) > 0 {
+					slices.SortStableFunc(refused, func(a, b account.LineError) int { return a.Line - b.Line })
+					return c.lineErrors(refused)
 				}
 				if opt.DryRun {
 					_, err = fmt.Fprintf(c.stdout, "dry run: %d user(s) would be created, %d updated, %d unchanged; nothing was written\n",
@@ -97,13 +107,14 @@ func (c *cli) lineErrors(errs []account.LineError) error {
 	return fmt.Errorf("%d line(s) refused; nothing was imported", len(errs))
 }
 
-// readImport reads the users of an import file (or stdin for "-").
-func (c *cli) readImport(name, format string) ([]account.ImportUser, error) {
+// readImport reads the users of an import file (or stdin for "-"), and
+// the lines it could not read as a user.
+func (c *cli) readImport(name, format string) ([]account.ImportUser, []account.LineError, error) {
 	var r io.Reader = c.stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer f.Close()
 		r = f
@@ -127,18 +138,15 @@ func (c *cli) readImport(name, format string) ([]account.ImportUser, error) {
 	case "csv":
 		users, errs, err = readCSV(br)
 	default:
-		return nil, fmt.Errorf("--format %q: want jsonl or csv", format)
+		return nil, nil, fmt.Errorf("--format %q: want jsonl or csv", format)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(errs) > 0 {
-		return nil, c.lineErrors(errs)
+	if len(users) == 0 && len(errs) == 0 {
+		return nil, nil, errors.New("no users in the file")
 	}
-	if len(users) == 0 {
-		return nil, errors.New("no users in the file")
-	}
-	return users, nil
+	return users, errs, nil
 }
 
 // importFormat guesses the format from the file's extension, else from
