@@ -156,3 +156,28 @@ func ExampleLocalVerifier_Verify() {
 	// user-42 [orders:read] 2030-01-02T03:19:05Z
 	// true
 }
+
+// A user's custom claims (gatehouse user add alice --claim role=admin)
+// are read from the claims into the caller's own type.
+func ExampleClaims_DecodeCustom() {
+	key, _ := token.GenerateKey(token.ES256)
+	type profile struct {
+		Role   string `json:"role"`
+		Tenant string `json:"tenant"`
+	}
+	h := guard.Middleware(verifier(key))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := guard.ClaimsFrom(r.Context())
+		var p profile
+		if err := claims.DecodeCustom(&p); err != nil || p.Role != "admin" {
+			http.Error(w, `{"error":"forbidden"}`, http.StatusForbidden)
+			return
+		}
+		fmt.Fprintf(w, "admin of %s\n", p.Tenant)
+	}))
+
+	do(h, "GET", "/admin", issue(key, "orders:read", map[string]string{"role": "admin", "tenant": "acme"}))
+	do(h, "GET", "/admin", issue(key, "orders:read", map[string]string{"role": "user"}))
+	// Output:
+	// 200 admin of acme
+	// 403 {"error":"forbidden"}
+}

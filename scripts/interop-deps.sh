@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the interoperability tests (e2e/interop_test.go) and the
-# FastAPI and Node examples need: PyJWT, FastAPI, uvicorn and
-# requests-oauthlib from Debian, and the Node example's locked packages.
+# Installs what the interoperability tests (e2e/interop_test.go,
+# e2e/migration_test.go) and the FastAPI and Node examples need: PyJWT,
+# FastAPI, uvicorn, requests-oauthlib, passlib and bcrypt (the hashes of the
+# FastAPI tutorial's users) from Debian, and the Node example's locked
+# packages.
 # Idempotent: installs nothing that is already there, runs apt-get update only
 # when a package is missing, and npm ci only when node_modules is not in step
 # with package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(python3-jwt python3-fastapi python3-uvicorn python3-requests-oauthlib)
+packages=(python3-jwt python3-fastapi python3-uvicorn python3-requests-oauthlib python3-passlib python3-bcrypt)
 missing=()
 for pkg in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
