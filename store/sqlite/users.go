@@ -150,7 +150,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User, reason string
 }
 
 // updateUser is UpdateUser inside tx; it does not set u.Version.
-func updateUser(ctx context.Context, tx *sql.Tx, u *gatehouse.User, reason string) (int, error) {
+func updateUser(ctx context.Context, tx queryer, u *gatehouse.User, reason string) (int, error) {
 	var version, epoch int64
 	if err := tx.QueryRowContext(ctx, `SELECT version, epoch FROM users WHERE id = ?`, u.ID).Scan(&version, &epoch); err != nil {
 		return 0, err
@@ -179,22 +179,19 @@ func updateUser(ctx context.Context, tx *sql.Tx, u *gatehouse.User, reason strin
 func (s *Store) ImportUsers(ctx context.Context, creates, updates []*gatehouse.User, reason string) (int, error) {
 	var ended int
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, insertUserSQL)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
+		stmts := newStmtCache(tx)
+		defer stmts.Close()
 		for _, u := range creates {
 			args, err := insertUserArgs(u)
 			if err != nil {
 				return err
 			}
-			if _, err := ins.ExecContext(ctx, args...); err != nil {
+			if _, err := stmts.ExecContext(ctx, insertUserSQL, args...); err != nil {
 				return err
 			}
 		}
 		for _, u := range updates {
-			n, err := updateUser(ctx, tx, u, reason)
+			n, err := updateUser(ctx, stmts, u, reason)
 			if errors.Is(err, sql.ErrNoRows) {
 				return gatehouse.ErrStale // gone since it was read
 			}
@@ -264,7 +261,7 @@ func (s *Store) DeleteUser(ctx context.Context, id, reason string, at time.Time)
 // "sid" feed entry for each, and replaces the user's "user" entry by one
 // for every token issued before epoch. Each entry is forgettable once the
 // latest access token it can match has expired. It runs inside tx.
-func endUserSessions(ctx context.Context, tx *sql.Tx, userID, reason string, at, epoch time.Time) (int, error) {
+func endUserSessions(ctx context.Context, tx queryer, userID, reason string, at, epoch time.Time) (int, error) {
 	rows, err := tx.QueryContext(ctx, `UPDATE sessions AS s SET revoked_at = ?2, revoke_reason = ?3
 		WHERE s.user_id = ?1 AND `+activeAt("?2")+` RETURNING id, access_expires_at`, userID, micros(at), reason)
 	if err != nil {
@@ -303,7 +300,7 @@ func endUserSessions(ctx context.Context, tx *sql.Tx, userID, reason string, at,
 // every token issued before epoch, forgettable at forget. The new entry
 // matches every token the one it replaces matched, some perhaps of
 // sessions purged since: it is not forgotten before it. It runs inside tx.
-func replaceSubjectEntry(ctx context.Context, tx *sql.Tx, sub string, epoch, forget time.Time) error {
+func replaceSubjectEntry(ctx context.Context, tx queryer, sub string, epoch, forget time.Time) error {
 	var previous sql.NullInt64
 	if err := tx.QueryRowContext(ctx, `DELETE FROM revocations WHERE kind = 'user' AND value = ? RETURNING forget_at`,
 		sub).Scan(&previous); err != nil && !errors.Is(err, sql.ErrNoRows) {
