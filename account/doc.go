@@ -20,6 +20,14 @@
 //     hash, an unknown user costs the same hash as a known one (the dummy
 //     hash), older or imported hashes are upgraded, and every outcome is
 //     audited. Sign-up has its own per-address limit.
+//   - Custom claims: set with a user or changed like any field (the same
+//     conditional writes), checked by gatehouse.CheckCustomClaims; a change
+//     of claims moves no epoch and reaches the user's tokens at the next
+//     refresh.
+//   - Imports: users with the password hashes of another system
+//     (password.CheckHash), every line checked before one atomic write
+//     (UserStore.ImportUsers); an existing user is changed only when asked,
+//     as Update changes it.
 //   - Audit: one recorder (package audit) for every change.
 //
 // docs/security.md has the threat model these rules answer.

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ var fastAPIUsers = [][3]string{
 }
 
 func TestMigrationFromFastAPI(t *testing.T) {
-	needPython(t, "passlib", "bcrypt", "jwt", "cryptography", "fastapi", "uvicorn")
+	needPython(t, "passlib", "bcrypt", "jwt", "cryptography", "fastapi", "uvicorn", "requests_oauthlib")
 	dir := t.TempDir()
 	export := filepath.Join(dir, "users.jsonl")
 	args := []string{filepath.Join("testdata", "migration", "export_users.py"), export}
@@ -129,6 +130,19 @@ func TestMigrationFromFastAPI(t *testing.T) {
 		r := call(t, "GET", api.url(), "/orders", nil, tok.AccessToken)
 		if r.status != http.StatusOK || r.str("subject") != "reports-job" || r.json["role"] != nil {
 			t.Fatalf("GET /orders with the service's token: %d %s", r.status, r.body)
+		}
+
+		// The Python service of docs/migrating-from-fastapi.md, step 5.
+		secretFile := filepath.Join(t.TempDir(), "secret")
+		if err := os.WriteFile(secretFile, []byte(secret), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		res := runPython(t, "", nil, "requests_oauthlib_client_credentials.py", gh.url(), "reports-job", secretFile, api.url()+"/orders")
+		token, _ := res["token"].(map[string]any)
+		answer, _ := res["api"].(map[string]any)
+		body, _ := answer["body"].(map[string]any)
+		if token["refresh_token"] != nil || answer["status"] != 200.0 || body["subject"] != "reports-job" {
+			t.Fatalf("requests-oauthlib client_credentials: %v", res)
 		}
 	})
 }
