@@ -67,6 +67,8 @@ func TestAdminUsersWithClaimsAndImportedHashes(t *testing.T) {
 		{"neither password nor hash", "POST", "/admin/users", `{"username":"dave"}`, "required"},
 		{"a reserved claim on PATCH", "PATCH", "/admin/users/" + u.ID, `{"claims":{"exp":1}}`, `custom claim \"exp\"`},
 		{"a claim name that differs by case on PATCH", "PATCH", "/admin/users/" + u.ID, `{"claims":{"ROLE":"x"}}`, "only by case"},
+		{"a claim given twice", "PATCH", "/admin/users/" + u.ID, `{"claims":{"role":"a","role":"admin"}}`, `member \"role\" given twice`},
+		{"scopes given twice", "POST", "/admin/users", `{"username":"dave","password":"dave password 1","scopes":[],"scopes":["gatehouse:admin"]}`, `member \"scopes\" given twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := f.admin(root, tc.method, tc.target, tc.body)
