@@ -357,7 +357,6 @@ func readCSV(r io.Reader) ([]account.ImportUser, []account.LineError, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			if errors.Is(pe.Err, csv.ErrFieldCount) {
@@ -369,6 +368,7 @@ func readCSV(r io.Reader) ([]account.ImportUser, []account.LineError, error) {
 		if err != nil {
 			return nil, nil, err
 		}
+		line, _ := cr.FieldPos(0) // only after a record was read
 		field := func(name string) (string, bool) {
 			i, ok := col[name]
 			return rec[i], ok
