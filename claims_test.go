@@ -34,3 +34,16 @@ func TestReservedClaimsAreReserved(t *testing.T) {
 		}
 	}
 }
+
+func TestRegisteredAndMintedNamesAreReserved(t *testing.T) {
+	for _, n := range []string{"preferred_username", "acr", "amr", "cnf", "act", "may_act", "azp", "nonce", "at_hash", "c_hash", "PREFERRED_USERNAME"} {
+		if !gatehouse.IsReservedClaim(n) {
+			t.Errorf("%s is not reserved", n)
+		}
+	}
+	for _, n := range []string{"roles", "groups", "entitlements", "role", "user_role", "tenant"} {
+		if gatehouse.IsReservedClaim(n) {
+			t.Errorf("%s is reserved; it is a custom claim", n)
+		}
+	}
+}

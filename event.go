@@ -29,8 +29,10 @@ type Event struct {
 }
 
 // Revocation is an entry of the revocation feed: an access-token jti or a
-// session sid revoked at Time, or (kind "user") every token of user Value
-// issued before Time (its security epoch, User.Epoch). Verifiers may forget
+// session sid revoked at Time, or (kind "user") every token whose sub is
+// Value issued before Time: a user's (Value is its id, Time its security
+// epoch, User.Epoch), or a client's own (Value is the client_id, Time its
+// Client.Epoch). Verifiers may forget
 // it after ForgetAt, when every token it could match has expired.
 type Revocation struct {
 	Cursor   int64

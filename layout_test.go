@@ -23,10 +23,11 @@ func TestImportsPointInward(t *testing.T) {
 		"guard/guardprom": {"guard"},
 		"session":         {"", "audit", "token"},
 		"account":         {"", "audit", "password", "ratelimit", "session"},
+		"clients":         {"", "audit", "password", "ratelimit"},
 		"store/sqlite":    {""},
 		"store/postgres":  {""},
 		"store/storetest": {""},
-		"httpapi":         {"", "account", "audit", "guard", "password", "ratelimit", "session", "token"},
+		"httpapi":         {"", "account", "audit", "clients", "guard", "password", "ratelimit", "session", "token"},
 	}
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...").CombinedOutput()
 	if err != nil {

@@ -95,3 +95,34 @@ func IntersectScopes(granted, has []string) []string {
 	}
 	return out
 }
+
+// BoundByClient returns the scopes of has that a client allowing allowed
+// may carry, in has's order: a login or refresh through the client grants
+// from these only. An empty allowed bounds nothing.
+func BoundByClient(has, allowed []string) []string {
+	if len(allowed) == 0 {
+		return has
+	}
+	return IntersectScopes(has, allowed)
+}
+
+// GrantClientScopes is the scope of a client's own token
+// (client_credentials): the requested scope if every token of it is one of
+// the client's (ErrInvalidScope otherwise), or all of the client's scopes
+// when none is requested. AdminScope is never granted to a client's own
+// token (ErrInvalidScope when requested): the admin API is about users.
+func GrantClientScopes(requested, clientScopes []string) ([]string, error) {
+	if len(requested) == 0 {
+		out := make([]string, 0, len(clientScopes))
+		for _, s := range clientScopes {
+			if s != AdminScope {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}
+	if slices.Contains(requested, AdminScope) || !ScopeSubset(requested, clientScopes) {
+		return nil, ErrInvalidScope
+	}
+	return slices.Clone(requested), nil
+}

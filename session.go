@@ -97,6 +97,11 @@ type Rotation struct {
 type RotationResult struct {
 	// Session is the session the token belongs to, as it is after the call.
 	Session *Session
+	// User is the session's user as read in the same atomic operation
+	// (enabled and in the session's epoch when the result is no error): its
+	// scopes, name and custom claims are those the new access token carries.
+	// Set when the token rotated and on a retry.
+	User *User
 	// Retry is true when the old token had already been rotated within the
 	// grace window and its successor is still live: nothing was written, and
 	// SealedSuccessor holds the successor to hand out again.

@@ -13,17 +13,24 @@ import (
 // the state it was decided from, so that no write undoes another that
 // happened since it was read (docs/security.md).
 type UserStore interface {
-	// CreateUser inserts u with Version 1 (u.Version is set). ErrConflict
-	// if u.ID or u.Username exists.
+	// CreateUser inserts u (its custom claims too) with Version 1
+	// (u.Version is set). ErrConflict if u.ID or u.Username exists.
 	CreateUser(ctx context.Context, u *User) error
 	// UserByID returns the user or ErrNotFound.
 	UserByID(ctx context.Context, id string) (*User, error)
 	// UserByUsername returns the user with exactly this (canonical)
 	// username or ErrNotFound.
 	UserByUsername(ctx context.Context, username string) (*User, error)
-	// ListUsers returns every user ordered by username.
-	ListUsers(ctx context.Context) ([]*User, error)
-	// UpdateUser writes PasswordHash, Scopes, Disabled, UpdatedAt,
+	// ListUsers returns, ordered by username (byte order), the users whose
+	// username sorts after after ("" for the first page), at most limit of
+	// them (every one when limit <= 0): a page, and after the last
+	// username of a page is the cursor of the next.
+	ListUsers(ctx context.Context, after string, limit int) ([]*User, error)
+	// UsersByUsername returns the users with exactly these usernames that
+	// exist, in no particular order; names that are not a user's are left
+	// out. Any number of names may be asked for at once.
+	UsersByUsername(ctx context.Context, usernames []string) ([]*User, error)
+	// UpdateUser writes PasswordHash, Scopes, Disabled, Claims, UpdatedAt,
 	// PasswordChangedAt and Epoch of the user with u.ID if, and only if,
 	// its stored Version is u.Version, and stores Version+1 (u.Version is
 	// set). ErrNotFound if absent; ErrStale if the Version differs or
@@ -51,16 +58,55 @@ type UserStore interface {
 	// "user" entry (Time at) for every token issued before. It returns how
 	// many active sessions it ended. ErrNotFound if absent.
 	DeleteUser(ctx context.Context, id, reason string, at time.Time) (int, error)
+	// ImportUsers writes many users in one atomic operation, all or
+	// nothing: every user of creates is inserted as CreateUser inserts it,
+	// and every user of updates is written as UpdateUser writes it
+	// (conditional on its Version; when its Epoch moves, its sessions end
+	// with reason, with their feed entries, at its UpdatedAt). ErrConflict
+	// if a user of creates has a taken id or username (or two share one);
+	// ErrStale if a user of updates is gone or its Version or Epoch is not
+	// the stored one; then nothing at all is written. On success every
+	// user's Version is set. It returns how many sessions ended.
+	ImportUsers(ctx context.Context, creates, updates []*User, reason string) (int, error)
 }
 
 // ClientStore keeps registered clients.
 type ClientStore interface {
-	// CreateClient inserts c. ErrConflict if c.ID exists.
+	// CreateClient inserts c (every field; AccessTTL to the microsecond).
+	// ErrConflict if c.ID is a client's id or a user's id (a client's own
+	// tokens carry its id as sub, which must never be a user's: RFC 9068
+	// §5).
 	CreateClient(ctx context.Context, c *Client) error
 	// ClientByID returns the client or ErrNotFound.
 	ClientByID(ctx context.Context, id string) (*Client, error)
-	// ListClients returns every client ordered by name.
+	// ListClients returns every client ordered by name (byte order), then id.
 	ListClients(ctx context.Context) ([]*Client, error)
+	// RotateClientSecret sets the client's SecretHash to secretHash and
+	// its Epoch to epoch, if, and only if, epoch is after the stored Epoch
+	// and AccessIssuedAt (ErrStale otherwise, and nothing is written: the
+	// caller reads the client again), and in the same atomic
+	// operation replaces the feed's "user" entry of the client's id by one
+	// for every token issued before epoch, forgettable at ForgetAt(epoch,
+	// the client's AccessExpiresAt) and never before the entry it
+	// replaces. ErrNotFound if absent.
+	RotateClientSecret(ctx context.Context, id, secretHash string, epoch time.Time) error
+	// RecordClientToken raises the client's AccessIssuedAt to iat and
+	// AccessExpiresAt to exp (it never lowers them) if, and only if, the
+	// client's Epoch is still epoch: the epoch its secret was checked
+	// under. ErrStale if the epoch moved (the secret was rotated
+	// meanwhile: the caller hands out nothing); ErrNotFound if the client
+	// is gone. Called before a client's own token is handed out, so that
+	// the next epoch is after its iat and revocations cover it.
+	RecordClientToken(ctx context.Context, id string, epoch, iat, exp time.Time) error
+	// DeleteClient removes the client and, in the same atomic operation,
+	// revokes (with reason, at at) every session of the client active at
+	// at, adding a "sid" feed entry for each (as RevokeSession does), and
+	// replaces the feed's "user" entry of the client's id by one for
+	// every token issued before epoch, as RotateClientSecret does, if,
+	// and only if, epoch is after the stored Epoch and AccessIssuedAt
+	// (ErrStale otherwise, and nothing is written). It returns how many
+	// sessions it ended. ErrNotFound if absent.
+	DeleteClient(ctx context.Context, id, reason string, at, epoch time.Time) (int, error)
 }
 
 // SessionStore keeps sessions and their refresh tokens.
@@ -90,10 +136,10 @@ type SessionStore interface {
 	//     session is deleted (a session keeps at most two rows: the live
 	//     token and the one it replaced), the session's LastUsedAt,
 	//     IdleExpiresAt, LastIP, LastUserAgent and AccessExpiresAt move on;
-	//     Retry is false.
+	//     Retry is false, and User is the session's user as it is then.
 	//   - otherwise nothing is written, and the state read in the same
 	//     atomic operation decides (DecideRotation): OutcomeRetry gives
-	//     Retry true with the stored SealedSuccessor (empty once
+	//     Retry true, the user read, and the stored SealedSuccessor (empty once
 	//     DropSealedSuccessors dropped it: the caller then refuses, as it
 	//     has nothing to hand out); OutcomeReused gives
 	//     ErrTokenReused with the result's Session filled in (the caller

@@ -1,6 +1,9 @@
 package gatehouse
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is an account that logs in with a username and password.
 //
@@ -13,8 +16,12 @@ type User struct {
 	PasswordHash string // PHC string (argon2id) or an imported bcrypt/passlib hash
 	Scopes       []string
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Claims are the user's custom claims (CheckCustomClaims): every access
+	// token of the user carries them at top level. Changing them does not
+	// move the epoch: they reach the user's tokens at the next refresh.
+	Claims    map[string]json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// PasswordChangedAt is when the password was last set.
 	PasswordChangedAt time.Time
 	// Version counts the writes to the user, from 1 at creation. A store
@@ -37,17 +44,3 @@ func NextEpoch(now, current time.Time) time.Time {
 	}
 	return next
 }
-
-// Client is a registered OAuth client: a first-party app, or a resource
-// server that introspects tokens and reads the revocation feed.
-type Client struct {
-	ID         string
-	Name       string
-	SecretHash string // PHC string of the secret; empty for a public client
-	Public     bool
-	CreatedAt  time.Time
-}
-
-// FirstPartyClientID is the built-in public client used when /token is
-// called without a client_id.
-const FirstPartyClientID = "gatehouse"

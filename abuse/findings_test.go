@@ -453,7 +453,7 @@ func TestLookAlikeUsernamesAreRefused(t *testing.T) {
 
 func mustUsers(t *testing.T, s *testserver.Server) []*gatehouse.User {
 	t.Helper()
-	us, err := s.Store.ListUsers(s.Ctx)
+	us, err := s.Store.ListUsers(s.Ctx, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

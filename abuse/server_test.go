@@ -204,7 +204,7 @@ type state struct {
 func (s *server) state(t testing.TB) state {
 	t.Helper()
 	var st state
-	us, err := s.store.ListUsers(s.ctx)
+	us, err := s.store.ListUsers(s.ctx, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

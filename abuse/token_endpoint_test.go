@@ -66,7 +66,7 @@ func TestTokenEndpointAbuse(t *testing.T) {
 
 	// Unknown and confused grant types, each with alice's right password.
 	for _, g := range []string{
-		"authorization_code", "client_credentials", "password ", " password", "PASSWORD", "Password",
+		"authorization_code", "Client_Credentials", "client_credentials ", "password ", " password", "PASSWORD", "Password",
 		"password\x00", "refresh_token ", "Refresh_Token", "implicit", "token", "password,refresh_token",
 		"password refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer",
 		"urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange",
@@ -83,7 +83,7 @@ func TestTokenEndpointAbuse(t *testing.T) {
 		bad("grant_type twice, once empty", formType, "grant_type=&"+login),
 		bad("grant_type twice, password and refresh_token", formType, "grant_type=refresh_token&refresh_token="+url.QueryEscape(tk.RefreshToken)+"&"+login),
 		bad("grant_type a JSON array", "application/json", jsonLogin(`["password"]`, `"alice"`, jpw)),
-		endpointCase{name: "grant_type unknown in JSON", contentType: "application/json", body: jsonLogin(`"client_credentials"`, `"alice"`, jpw), status: 400, code: "unsupported_grant_type"},
+		endpointCase{name: "grant_type unknown in JSON", contentType: "application/json", body: jsonLogin(`"implicit"`, `"alice"`, jpw), status: 400, code: "unsupported_grant_type"},
 	)
 
 	// Repeated parameters.

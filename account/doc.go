@@ -23,6 +23,14 @@
 //     their own password checks the current one by the same policy, ends
 //     every session and starts a new one for the asking device only if
 //     nothing changed the user meanwhile (ChangeOwnPassword).
+//   - Custom claims: set with a user or changed like any field (the same
+//     conditional writes), checked by gatehouse.CheckCustomClaims; a change
+//     of claims moves no epoch and reaches the user's tokens at the next
+//     refresh.
+//   - Imports: users with the password hashes of another system
+//     (password.CheckHash), every line checked before one atomic write
+//     (UserStore.ImportUsers); an existing user is changed only when asked,
+//     as Update changes it.
 //   - Audit: one recorder (package audit) for every change.
 //
 // docs/security.md has the threat model these rules answer.

@@ -27,6 +27,10 @@ var (
 	// ErrContended: the user kept changing under a change, which was given
 	// up after several attempts; nothing was written.
 	ErrContended = errors.New("account: the user changed concurrently; try again")
+	// ErrInvalidPasswordHash: a password hash brought in is not one
+	// Gatehouse verifies (password.CheckHash says why), or came with a
+	// password.
+	ErrInvalidPasswordHash = errors.New("account: invalid password hash")
 )
 
 // ThrottledError: too many attempts; retry after RetryAfter.

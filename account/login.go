@@ -14,7 +14,9 @@ import (
 // LoginRequest is a password login.
 type LoginRequest struct {
 	Username, Password string
-	ClientID           string
+	// Client is the client the user logs in through, authenticated by the
+	// caller; nil is the built-in first-party client.
+	Client *gatehouse.Client
 	// Scopes requested; nil or empty for the default scope (every scope of
 	// the user except gatehouse:admin, which is granted only by name).
 	Scopes        []string
@@ -48,7 +50,11 @@ func (s *Service) Login(ctx context.Context, l LoginRequest) (*session.Grant, er
 		}
 		return u, err
 	}
-	c, err := s.checkPassword(ctx, account, l.Password, l.IP, l.ClientID, find)
+	clientID := gatehouse.FirstPartyClientID
+	if l.Client != nil {
+		clientID = l.Client.ID
+	}
+	c, err := s.checkPassword(ctx, account, l.Password, l.IP, clientID, find)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +162,7 @@ func (s *Service) startSession(ctx context.Context, u *gatehouse.User, l LoginRe
 	checked := u.PasswordHash
 	for range maxAttempts {
 		g, err := s.sessions.Login(ctx, session.Login{
-			User: u, ClientID: l.ClientID, Scopes: l.Scopes, UserAgent: l.UserAgent, IP: l.IP,
+			User: u, Client: l.Client, Scopes: l.Scopes, UserAgent: l.UserAgent, IP: l.IP,
 		})
 		if !errors.Is(err, session.ErrUserChanged) {
 			return g, err

@@ -96,8 +96,22 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, pc PasswordChange) (*se
 			return nil, 0, storeError(err)
 		}
 		s.recordChanges(ctx, by, u, &next, Changes{Password: &pc.New}, n)
+		// The new session is of the asking session's client (nil: the
+		// first-party one), bounded by what that client allows now.
+		var client *gatehouse.Client
+		if sess.ClientID != gatehouse.FirstPartyClientID {
+			client, err = s.store.ClientByID(ctx, sess.ClientID)
+			if errors.Is(err, gatehouse.ErrNotFound) {
+				c.attempt.Succeeded(c.end)
+				return nil, 0, ErrSessionEnded
+			}
+			if err != nil {
+				c.attempt.Succeeded(c.end)
+				return nil, 0, storeError(err)
+			}
+		}
 		g, err := s.sessions.Login(ctx, session.Login{
-			User: &next, ClientID: sess.ClientID, Scopes: sess.Scopes, UserAgent: pc.UserAgent, IP: pc.IP,
+			User: &next, Client: client, Scopes: sess.Scopes, UserAgent: pc.UserAgent, IP: pc.IP,
 		})
 		if errors.Is(err, session.ErrUserChanged) || errors.Is(err, session.ErrInvalidScope) {
 			// The user changed again after the write (disabled, another

@@ -65,23 +65,14 @@ func New(cfg Config) (*Service, error) {
 }
 
 // Actor is who makes a change, for the audit log.
-type Actor struct {
-	// By names the actor in the event's detail: an admin's user id, "the
-	// command line", "sign-up".
-	By       string
-	ClientID string
-	IP       string
-}
+type Actor = audit.Actor
 
 // CommandLine is the actor of the command line.
-var CommandLine = Actor{By: "the command line"}
+var CommandLine = audit.CommandLine
 
 // record writes an audit event about user id made by actor.
 func (s *Service) record(ctx context.Context, by Actor, kind, userID, detail string) {
-	if by.By != "" {
-		detail += " (by " + by.By + ")"
-	}
-	s.audit.Record(ctx, &gatehouse.Event{Kind: kind, UserID: userID, ClientID: by.ClientID, IP: by.IP, Detail: detail})
+	s.audit.RecordBy(ctx, by, kind, userID, detail)
 }
 
 // clock is the service's time in UTC, to the microsecond every store keeps.
@@ -106,7 +97,18 @@ func (s *Service) ByName(ctx context.Context, name string) (*gatehouse.User, err
 
 // List returns every user, ordered by name.
 func (s *Service) List(ctx context.Context) ([]*gatehouse.User, error) {
-	us, err := s.store.ListUsers(ctx)
+	us, err := s.store.ListUsers(ctx, "", 0)
+	return us, storeError(err)
+}
+
+// Page returns at most limit users (limit > 0) whose names sort after
+// after, ordered by name (byte order of the canonical form): pass the
+// last name of a page as after to get the next.
+func (s *Service) Page(ctx context.Context, after string, limit int) ([]*gatehouse.User, error) {
+	if limit <= 0 {
+		return nil, errors.New("account: a page needs a positive limit")
+	}
+	us, err := s.store.ListUsers(ctx, after, limit)
 	return us, storeError(err)
 }
 

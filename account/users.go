@@ -2,28 +2,39 @@ package account
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/password"
 )
 
 // NewUser is a user to create.
 type NewUser struct {
 	Username string
-	// Password is checked against the policy and hashed.
+	// Password is checked against the policy and hashed. Exactly one of
+	// Password and PasswordHash is set.
 	Password string
-	Scopes   []string
-	Disabled bool
+	// PasswordHash is a hash brought from another system (bcrypt, passlib
+	// pbkdf2-sha256, argon2id or argon2i: password.CheckHash), stored as
+	// it is and replaced by argon2id at the first successful login.
+	PasswordHash string
+	Scopes       []string
+	Disabled     bool
+	// Claims are the user's custom claims (gatehouse.CheckCustomClaims).
+	Claims map[string]json.RawMessage
 }
 
 // Create makes a user. Its name is stored in canonical form; its epoch
 // starts at its creation. Errors: ErrInvalidUsername (wrapped),
-// ErrInvalidScope, ErrUsernameTaken, password.ErrTooShort, ErrTooLong,
-// ErrBusy.
+// ErrInvalidScope, gatehouse.ErrInvalidClaims (a *gatehouse.ClaimError),
+// ErrInvalidPasswordHash (wrapped), ErrUsernameTaken,
+// password.ErrTooShort, ErrTooLong, ErrBusy.
 func (s *Service) Create(ctx context.Context, n NewUser, by Actor) (*gatehouse.User, error) {
 	name, err := CanonicalUsername(n.Username)
 	if err != nil {
@@ -33,17 +44,30 @@ func (s *Service) Create(ctx context.Context, n NewUser, by Actor) (*gatehouse.U
 	if err != nil {
 		return nil, err
 	}
-	if err := s.passwords.CheckPolicy(n.Password); err != nil {
-		return nil, err
-	}
-	hash, err := s.passwords.Hash(ctx, n.Password)
+	claims, err := gatehouse.CheckCustomClaims(n.Claims)
 	if err != nil {
 		return nil, err
+	}
+	hash := n.PasswordHash
+	switch {
+	case hash != "" && n.Password != "":
+		return nil, fmt.Errorf("%w: a password and a password hash", ErrInvalidPasswordHash)
+	case hash != "":
+		if err := password.CheckHash(hash); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidPasswordHash, err)
+		}
+	default:
+		if err := s.passwords.CheckPolicy(n.Password); err != nil {
+			return nil, err
+		}
+		if hash, err = s.passwords.Hash(ctx, n.Password); err != nil {
+			return nil, err
+		}
 	}
 	now := s.clock()
 	u := &gatehouse.User{
 		ID: gatehouse.NewID(), Username: name, PasswordHash: hash, Scopes: scopes, Disabled: n.Disabled,
-		CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now, Epoch: now,
+		Claims: claims, CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now, Epoch: now,
 	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if errors.Is(err, gatehouse.ErrConflict) {
@@ -51,8 +75,22 @@ func (s *Service) Create(ctx context.Context, n NewUser, by Actor) (*gatehouse.U
 		}
 		return nil, fmt.Errorf("account: create user: %w", err)
 	}
-	s.record(ctx, by, gatehouse.EventAdmin, u.ID, "user created with scope "+strconv.Quote(gatehouse.FormatScope(u.Scopes)))
+	detail := "user created with scope " + strconv.Quote(gatehouse.FormatScope(u.Scopes))
+	if n.PasswordHash != "" {
+		detail += " and an imported password hash"
+	}
+	s.record(ctx, by, gatehouse.EventAdmin, u.ID, detail+claimNames(u.Claims))
 	return u, nil
+}
+
+// claimNames says which custom claims a user has, for the audit log (the
+// names, never the values).
+func claimNames(c map[string]json.RawMessage) string {
+	if len(c) == 0 {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(c))
+	return ", claims " + strconv.Quote(strings.Join(names, " "))
 }
 
 // Changes are what Update changes; nil fields stay as they are.
@@ -60,6 +98,11 @@ type Changes struct {
 	Scopes   *[]string
 	Disabled *bool
 	Password *string
+	// SetClaims adds or replaces custom claims; UnsetClaims removes them.
+	// A change of claims does not end sessions: the user's next refresh
+	// carries the new claims.
+	SetClaims   map[string]json.RawMessage
+	UnsetClaims []string
 }
 
 // maxAttempts bounds how often a change lost to a concurrent one is
@@ -72,8 +115,14 @@ const maxAttempts = 8
 // and taking a scope away move the user's epoch in the same write, which
 // ends every session and access token issued before. It returns the user
 // as written and how many sessions ended. Errors: ErrNotFound,
-// ErrInvalidScope, password.ErrTooShort, ErrTooLong, ErrBusy, ErrContended.
+// ErrInvalidScope, gatehouse.ErrInvalidClaims, password.ErrTooShort,
+// ErrTooLong, ErrBusy, ErrContended.
 func (s *Service) Update(ctx context.Context, id string, c Changes, by Actor) (*gatehouse.User, int, error) {
+	// Claims are checked against the user as read below; a change that
+	// cannot hold whatever the user has is refused before anything else.
+	if _, err := gatehouse.ApplyClaimChanges(nil, c.SetClaims, c.UnsetClaims); err != nil {
+		return nil, 0, err
+	}
 	var scopes []string
 	if c.Scopes != nil {
 		var err error
@@ -115,6 +164,11 @@ func (s *Service) Update(ctx context.Context, id string, c Changes, by Actor) (*
 				why = append(why, "scope removed")
 			}
 		}
+		if c.SetClaims != nil || c.UnsetClaims != nil {
+			if u.Claims, err = gatehouse.ApplyClaimChanges(old.Claims, c.SetClaims, c.UnsetClaims); err != nil {
+				return nil, 0, err
+			}
+		}
 		u.UpdatedAt = now
 		if len(why) > 0 {
 			u.Epoch = gatehouse.NextEpoch(now, old.Epoch)
@@ -147,6 +201,9 @@ func (s *Service) recordChanges(ctx context.Context, by Actor, old, u *gatehouse
 	}
 	if c.Scopes != nil {
 		s.record(ctx, by, gatehouse.EventAdmin, u.ID, "scopes set to "+strconv.Quote(gatehouse.FormatScope(u.Scopes)))
+	}
+	if c.SetClaims != nil || c.UnsetClaims != nil {
+		s.record(ctx, by, gatehouse.EventAdmin, u.ID, "custom claims changed"+claimNames(u.Claims))
 	}
 	if !u.Epoch.Equal(old.Epoch) {
 		s.record(ctx, by, gatehouse.EventSessionRevoked, u.ID, fmt.Sprintf("%d sessions ended and every token issued before revoked", ended))

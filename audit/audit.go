@@ -51,3 +51,24 @@ func (r *Recorder) Record(ctx context.Context, e *gatehouse.Event) {
 		r.log.LogAttrs(ctx, slog.LevelError, "record audit event", slog.String("kind", e.Kind), slog.Any("err", err))
 	}
 }
+
+// Actor is who makes a change, for the audit log.
+type Actor struct {
+	// By names the actor in the event's detail: an admin's user id, "the
+	// command line", "sign-up".
+	By       string
+	ClientID string
+	IP       string
+}
+
+// CommandLine is the actor of the command line.
+var CommandLine = Actor{By: "the command line"}
+
+// RecordBy writes an event of kind about user userID made by actor by,
+// naming the actor at the end of detail.
+func (r *Recorder) RecordBy(ctx context.Context, by Actor, kind, userID, detail string) {
+	if by.By != "" {
+		detail += " (by " + by.By + ")"
+	}
+	r.Record(ctx, &gatehouse.Event{Kind: kind, UserID: userID, ClientID: by.ClientID, IP: by.IP, Detail: detail})
+}

@@ -207,3 +207,28 @@ func ExampleWithCookie() {
 	// 403 {"error":"invalid_request","error_description":"the X-Requested-With header is required with cookie credentials"}
 	// 403 {"error":"invalid_request","error_description":"cross-origin request refused"}
 }
+
+// A user's custom claims (gatehouse user add alice --claim role=admin)
+// are read from the claims into the caller's own type.
+func ExampleClaims_DecodeCustom() {
+	key, _ := token.GenerateKey(token.ES256)
+	type profile struct {
+		Role   string `json:"role"`
+		Tenant string `json:"tenant"`
+	}
+	h := guard.Middleware(verifier(key))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		claims, _ := guard.ClaimsFrom(r.Context())
+		var p profile
+		if err := claims.DecodeCustom(&p); err != nil || p.Role != "admin" {
+			http.Error(w, `{"error":"forbidden"}`, http.StatusForbidden)
+			return
+		}
+		fmt.Fprintf(w, "admin of %s\n", p.Tenant)
+	}))
+
+	do(h, "GET", "/admin", issue(key, "orders:read", map[string]string{"role": "admin", "tenant": "acme"}))
+	do(h, "GET", "/admin", issue(key, "orders:read", map[string]string{"role": "user"}))
+	// Output:
+	// 200 admin of acme
+	// 403 {"error":"forbidden"}
+}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -24,11 +23,7 @@ type eventView struct {
 // audit log, newest first. "next" is the before= of the following page, 0
 // at the end.
 func (s *server) handleAdminEvents(w http.ResponseWriter, r *http.Request) error {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return errInvalidRequest.with("malformed query string")
-	}
-	qp, err := fromValues(q)
+	qp, err := queryParams(r)
 	if err != nil {
 		return err
 	}

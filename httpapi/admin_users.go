@@ -1,7 +1,12 @@
 package httpapi
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/account"
@@ -9,10 +14,54 @@ import (
 
 // The admin API maps each route onto account.Service, which owns every
 // change to a user: conditional writes, ending sessions, audit.
+// docs/admin-api.md documents every route and body.
 
-// handleAdminListUsers is GET /admin/users.
+// Pages of users: limit= defaults to 100, at most 1000.
+const (
+	defaultPage = 100
+	maxPage     = 1000
+)
+
+// handleAdminListUsers is GET /admin/users: a page of users ordered by
+// username (?limit=N&after=CURSOR, "next" is the cursor of the following
+// page, "" at the end), or the user with a username (?username=NAME, in
+// any form with the same canonical form; none when there is no such user).
 func (s *server) handleAdminListUsers(w http.ResponseWriter, r *http.Request) error {
-	us, err := s.accounts.List(r.Context())
+	qp, err := queryParams(r)
+	if err != nil {
+		return err
+	}
+	for k := range qp {
+		if k != "limit" && k != "after" && k != "username" {
+			return errInvalidRequest.with("unexpected parameter " + quoteName(k))
+		}
+	}
+	if name := qp.get("username"); name != "" {
+		if qp.get("limit") != "" || qp.get("after") != "" {
+			return errInvalidRequest.with("username= looks one user up; it takes no limit or after")
+		}
+		out := []userView{}
+		u, err := s.accounts.ByName(r.Context(), name)
+		switch {
+		case errors.Is(err, account.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			out = append(out, viewUser(u))
+		}
+		noStore(w)
+		writeJSON(w, http.StatusOK, map[string]any{"users": out, "next": ""})
+		return nil
+	}
+	limit, err := pageLimit(qp.get("limit"))
+	if err != nil {
+		return err
+	}
+	after, err := base64.RawURLEncoding.DecodeString(qp.get("after"))
+	if err != nil {
+		return errInvalidRequest.with("after must be the next of a previous page")
+	}
+	us, err := s.accounts.Page(r.Context(), string(after), limit)
 	if err != nil {
 		return err
 	}
@@ -20,9 +69,34 @@ func (s *server) handleAdminListUsers(w http.ResponseWriter, r *http.Request) er
 	for _, u := range us {
 		out = append(out, viewUser(u))
 	}
+	next := ""
+	if len(us) == limit {
+		next = base64.RawURLEncoding.EncodeToString([]byte(us[len(us)-1].Username))
+	}
 	noStore(w)
-	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	writeJSON(w, http.StatusOK, map[string]any{"users": out, "next": next})
 	return nil
+}
+
+// queryParams reads the query string strictly: each name at most once.
+func queryParams(r *http.Request) (params, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, errInvalidRequest.with("malformed query string")
+	}
+	return fromValues(q)
+}
+
+// pageLimit reads limit=: 1 to maxPage, defaultPage when absent.
+func pageLimit(v string) (int, error) {
+	if v == "" {
+		return defaultPage, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, errInvalidRequest.with("limit must be 1 to " + strconv.Itoa(maxPage))
+	}
+	return n, nil
 }
 
 // handleAdminGetUser is GET /admin/users/{id}.
@@ -41,14 +115,19 @@ func (s *server) handleAdminGetUser(w http.ResponseWriter, r *http.Request) erro
 }
 
 type createUser struct {
-	Username string   `json:"username"`
-	Password string   `json:"password"`
-	Scopes   []string `json:"scopes"`
+	Username     string                     `json:"username"`
+	Password     string                     `json:"password"`
+	PasswordHash string                     `json:"password_hash"`
+	Scopes       []string                   `json:"scopes"`
+	Disabled     bool                       `json:"disabled"`
+	Claims       map[string]json.RawMessage `json:"claims"`
 }
 
-// handleAdminCreateUser is POST /admin/users: {"username","password",
-// "scopes":[...]} → 201 with the user. The username is stored in its
-// canonical form; a taken name is 409.
+// handleAdminCreateUser is POST /admin/users: {"username", "password" or
+// "password_hash", "scopes":[...], "disabled", "claims":{...}} → 201 with
+// the user. The username is stored in its canonical form; a taken name is
+// 409. A password_hash (bcrypt, passlib pbkdf2-sha256, argon2id, argon2i)
+// is stored as it is and upgraded at the first login.
 func (s *server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) error {
 	var in createUser
 	if err := readAdminJSON(w, r, &in); err != nil {
@@ -58,14 +137,22 @@ func (s *server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	if len(in.Password) > maxPassword {
+	switch {
+	case in.Password != "" && in.PasswordHash != "":
+		return errInvalidRequest.with("give password or password_hash, not both")
+	case in.Password == "" && in.PasswordHash == "":
+		return errInvalidRequest.with("password or password_hash is required")
+	case len(in.Password) > maxPassword:
 		return errInvalidRequest.with("password too long")
 	}
 	by, err := s.actor(r)
 	if err != nil {
 		return err
 	}
-	u, err := s.accounts.Create(r.Context(), account.NewUser{Username: in.Username, Password: in.Password, Scopes: scopes}, by)
+	u, err := s.accounts.Create(r.Context(), account.NewUser{
+		Username: in.Username, Password: in.Password, PasswordHash: in.PasswordHash, Scopes: scopes,
+		Disabled: in.Disabled, Claims: in.Claims,
+	}, by)
 	if err != nil {
 		return err
 	}
@@ -75,15 +162,19 @@ func (s *server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request) e
 }
 
 type updateUser struct {
-	Scopes   *[]string `json:"scopes"`
-	Disabled *bool     `json:"disabled"`
-	Password *string   `json:"password"`
+	Scopes   *[]string                  `json:"scopes"`
+	Disabled *bool                      `json:"disabled"`
+	Password *string                    `json:"password"`
+	Claims   map[string]json.RawMessage `json:"claims"`
 }
 
 // handleAdminUpdateUser is PATCH /admin/users/{id}: any of "scopes",
-// "disabled", "password", applied to the user as it is when written. A new
-// password, disabling and taking a scope away end every session and access
-// token of the user issued before, at once.
+// "disabled", "password" and "claims", applied to the user as it is when
+// written. "claims" is a JSON merge patch (RFC 7396) of the user's custom
+// claims, member by member: a value sets the claim, null removes it. A new
+// password, disabling and taking a scope away end every session and
+// access token of the user issued before, at once; a change of claims
+// reaches the user's tokens at their next refresh.
 func (s *server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	var in updateUser
 	if err := readAdminJSON(w, r, &in); err != nil {
@@ -103,6 +194,16 @@ func (s *server) handleAdminUpdateUser(w http.ResponseWriter, r *http.Request) e
 	}
 	if in.Password != nil && len(*in.Password) > maxPassword {
 		return errInvalidRequest.with("password too long")
+	}
+	for name, v := range in.Claims {
+		if string(v) == "null" {
+			c.UnsetClaims = append(c.UnsetClaims, name)
+			continue
+		}
+		if c.SetClaims == nil {
+			c.SetClaims = map[string]json.RawMessage{}
+		}
+		c.SetClaims[name] = v
 	}
 	by, err := s.actor(r)
 	if err != nil {
@@ -152,6 +253,56 @@ func (s *server) handleAdminRevokeSessions(w http.ResponseWriter, r *http.Reques
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]int{"revoked": n})
+	return nil
+}
+
+// handleAdminUserSessions is GET /admin/users/{id}/sessions: the user's
+// active sessions, most recently used first.
+func (s *server) handleAdminUserSessions(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.accounts.Get(r.Context(), id); err != nil {
+		return err
+	}
+	ss, err := s.sessions.Sessions(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]sessionView, 0, len(ss))
+	for _, x := range ss {
+		out = append(out, viewSession(x, ""))
+	}
+	noStore(w)
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	return nil
+}
+
+// handleAdminEndSession is DELETE /admin/users/{id}/sessions/{sid}: ends
+// one session of the user (and its access tokens, at once). A session that
+// is not the user's is 404.
+func (s *server) handleAdminEndSession(w http.ResponseWriter, r *http.Request) error {
+	id, err := userID(r)
+	if err != nil {
+		return err
+	}
+	sid := r.PathValue("sid")
+	if sid == "" || len(sid) > 128 {
+		return errNotFound.with("no such session")
+	}
+	by, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	err = s.sessions.EndSession(r.Context(), id, sid, "ended by an admin ("+by.By+")")
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return errNotFound.with("no such session")
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

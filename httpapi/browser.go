@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/account"
+	"github.com/gatehouse/gatehouse/clients"
 	"github.com/gatehouse/gatehouse/guard"
 	"github.com/gatehouse/gatehouse/session"
 )
@@ -52,7 +53,7 @@ func (s *server) handleSessionLogin(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	g, err := s.passwordGrant(r, p, firstParty)
+	g, err := s.passwordGrant(r, p, clients.FirstParty)
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (s *server) handleSessionRefresh(w http.ResponseWriter, r *http.Request) er
 		return errInvalidGrant.with("no refresh cookie")
 	}
 	p["refresh_token"] = tok
-	g, err := s.refreshGrant(r, p, firstParty)
+	g, err := s.refreshGrant(r, p, clients.FirstParty)
 	if err != nil {
 		return err
 	}

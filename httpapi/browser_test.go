@@ -537,7 +537,7 @@ func TestAnOriginListedForCORSMayUseTheCookieEndpoints(t *testing.T) {
 func TestDevCookiesNeedALoopbackIssuer(t *testing.T) {
 	srv := testserver.New(t, testserver.Options{})
 	cfg := func(issuer string) httpapi.Config {
-		return httpapi.Config{Store: srv.Store, Sessions: srv.Sessions, Accounts: srv.Accounts, Keyring: srv.Keys,
+		return httpapi.Config{Store: srv.Store, Sessions: srv.Sessions, Accounts: srv.Accounts, Clients: srv.Clients, Keyring: srv.Keys,
 			Passwords: srv.Hasher, Issuer: issuer, DevCookies: true, Logger: nil}
 	}
 	for _, iss := range []string{"http://127.0.0.1:8080", "http://localhost:8080", "http://LOCALHOST", "http://[::1]:9000", "http://127.9.9.9"} {

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/account"
 	"github.com/gatehouse/gatehouse/audit"
+	"github.com/gatehouse/gatehouse/clients"
 	"github.com/gatehouse/gatehouse/guard"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/ratelimit"
@@ -20,13 +21,16 @@ import (
 )
 
 // Config is what the server's handlers need. Store, Sessions, Accounts,
-// Keyring, Passwords and Issuer are required.
+// Clients, Keyring, Passwords and Issuer are required.
 type Config struct {
 	Store    gatehouse.Store
 	Sessions *session.Manager
 	// Accounts is the one service through which users change (logins,
 	// sign-ups and the admin API alike).
-	Accounts  *account.Service
+	Accounts *account.Service
+	// Clients is the one service through which clients change and their
+	// credentials are checked.
+	Clients   *clients.Service
 	Keyring   *session.Keyring
 	Passwords *password.Hasher
 	// Throttle is the login throttle Accounts uses, for its metrics; nil
@@ -67,6 +71,7 @@ type server struct {
 	store     gatehouse.Store
 	sessions  *session.Manager
 	accounts  *account.Service
+	clients   *clients.Service
 	keyring   *session.Keyring
 	passwords *password.Hasher
 	throttle  *ratelimit.Throttle
@@ -87,8 +92,8 @@ type server struct {
 // behind the security headers, with request metrics when cfg.Registry is
 // set.
 func New(cfg Config) (http.Handler, error) {
-	if cfg.Store == nil || cfg.Sessions == nil || cfg.Accounts == nil || cfg.Keyring == nil || cfg.Passwords == nil {
-		return nil, errors.New("httpapi: Store, Sessions, Accounts, Keyring and Passwords are required")
+	if cfg.Store == nil || cfg.Sessions == nil || cfg.Accounts == nil || cfg.Clients == nil || cfg.Keyring == nil || cfg.Passwords == nil {
+		return nil, errors.New("httpapi: Store, Sessions, Accounts, Clients, Keyring and Passwords are required")
 	}
 	if cfg.Issuer == "" {
 		return nil, errors.New("httpapi: Issuer is required")
@@ -97,6 +102,7 @@ func New(cfg Config) (http.Handler, error) {
 		store:     cfg.Store,
 		sessions:  cfg.Sessions,
 		accounts:  cfg.Accounts,
+		clients:   cfg.Clients,
 		keyring:   cfg.Keyring,
 		passwords: cfg.Passwords,
 		throttle:  cfg.Throttle,
@@ -164,6 +170,13 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("PATCH /admin/users/{id}", admin(s.handleAdminUpdateUser))
 	mux.Handle("DELETE /admin/users/{id}", admin(s.handleAdminDeleteUser))
 	mux.Handle("POST /admin/users/{id}/revoke-sessions", admin(s.handleAdminRevokeSessions))
+	mux.Handle("GET /admin/users/{id}/sessions", admin(s.handleAdminUserSessions))
+	mux.Handle("DELETE /admin/users/{id}/sessions/{sid}", admin(s.handleAdminEndSession))
+	mux.Handle("GET /admin/clients", admin(s.handleAdminListClients))
+	mux.Handle("POST /admin/clients", admin(s.handleAdminCreateClient))
+	mux.Handle("GET /admin/clients/{id}", admin(s.handleAdminGetClient))
+	mux.Handle("DELETE /admin/clients/{id}", admin(s.handleAdminDeleteClient))
+	mux.Handle("POST /admin/clients/{id}/rotate-secret", admin(s.handleAdminRotateClientSecret))
 	mux.Handle("GET /admin/events", admin(s.handleAdminEvents))
 	mux.Handle("POST /admin/keys/rotate", admin(s.handleAdminRotateKeys))
 }

@@ -194,7 +194,7 @@ func TestWithoutCORSOriginsNoOriginIsGranted(t *testing.T) {
 func TestCORSOriginsMustBeExactOrigins(t *testing.T) {
 	srv := testserver.New(t, testserver.Options{})
 	cfg := func(origins ...string) httpapi.Config {
-		return httpapi.Config{Store: srv.Store, Sessions: srv.Sessions, Accounts: srv.Accounts, Keyring: srv.Keys,
+		return httpapi.Config{Store: srv.Store, Sessions: srv.Sessions, Accounts: srv.Accounts, Clients: srv.Clients, Keyring: srv.Keys,
 			Passwords: srv.Hasher, Issuer: testserver.Issuer, CORSOrigins: origins}
 	}
 	for _, o := range []string{"*", "null", "https://*.example.com", "https://app.example/", "https://app.example/path", "app.example",

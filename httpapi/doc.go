@@ -7,8 +7,10 @@
 // the account page, docs/browser.md) and the Prometheus request metrics.
 //
 // It decides nothing itself: account owns every change to a user and the
-// login policy, session runs the refresh-token state machine and checks
-// access tokens from durable state (Manager.Authenticate), guard extracts
+// login policy, clients every change to a client and every check of its
+// credentials, session runs the refresh-token state machine, mints
+// clients' own tokens and checks access tokens from durable state
+// (Manager.Authenticate, Manager.Check), guard extracts
 // and challenges bearer tokens on the server's own routes as on any API's,
 // and the store keeps everything. Handlers return errors; one table (wire)
 // maps the domain's errors to precise 4xx answers, and an error it does not
@@ -40,7 +42,16 @@
 //     "preferred_username"} or 409 for a taken name; sign-ups are bounded
 //     per client address by their own limit.
 //   - the default scope of a login (no scope, or an empty one) is every
-//     scope of the user except gatehouse:admin.
+//     scope of the user that the client allows, except gatehouse:admin.
+//   - grant_type=client_credentials answers without refresh_token; a
+//     public client asking for it is 401 invalid_client (it presents no
+//     credentials to authenticate). Throttled client authentication is 429
+//     {"error":"too_many_requests"} with Retry-After, as a throttled login.
+//   - /introspect answers a client's own token with its sub and client_id
+//     and no username or sid.
+//   - the admin API (docs/admin-api.md): pages of users (?limit, ?after,
+//     "next"), look-up by ?username=, claims as a JSON merge patch on
+//     PATCH, password_hash on POST, a user's sessions, /admin/clients.
 //   - HTTP Basic with an empty id and an empty secret (Swagger UI's
 //     default) is the first-party client, as an empty client_id is.
 //   - browser mode: /session/login, /session/refresh, /session/logout and

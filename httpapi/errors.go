@@ -3,9 +3,12 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/account"
+	"github.com/gatehouse/gatehouse/clients"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/session"
 )
@@ -37,7 +40,7 @@ var (
 	errInvalidRequest       = &oauthError{Code: "invalid_request", Status: http.StatusBadRequest}
 	errInvalidClient        = &oauthError{Code: "invalid_client", Description: "client authentication failed", Status: http.StatusUnauthorized}
 	errInvalidGrant         = &oauthError{Code: "invalid_grant", Status: http.StatusBadRequest}
-	errUnsupportedGrantType = &oauthError{Code: "unsupported_grant_type", Description: "grant_type must be password or refresh_token", Status: http.StatusBadRequest}
+	errUnsupportedGrantType = &oauthError{Code: "unsupported_grant_type", Description: "grant_type must be password, refresh_token or client_credentials", Status: http.StatusBadRequest}
 	errInvalidScope         = &oauthError{Code: "invalid_scope", Status: http.StatusBadRequest}
 	errTooLarge             = &oauthError{Code: "invalid_request", Description: "request body too large", Status: http.StatusRequestEntityTooLarge}
 	errThrottled            = &oauthError{Code: "too_many_requests", Description: "too many login attempts; retry later", Status: http.StatusTooManyRequests}
@@ -71,6 +74,20 @@ func wire(err error) (*oauthError, time.Duration) {
 		}
 		return errThrottled, te.RetryAfter
 	}
+	var ct *clients.ThrottledError
+	if errors.As(err, &ct) {
+		return errThrottled.with("too many failed client authentications; retry later"), ct.RetryAfter
+	}
+	// Refusals whose description says what is wrong with the input.
+	var ce *gatehouse.ClaimError
+	if errors.As(err, &ce) {
+		return errInvalidRequest.with(ce.Error()), 0
+	}
+	for _, d := range described {
+		if errors.Is(err, d.err) {
+			return errInvalidRequest.with(d.field + strings.TrimPrefix(err.Error(), d.err.Error()+": ")), 0
+		}
+	}
 	for _, m := range wireTable {
 		if errors.Is(err, m.err) {
 			if m.answer.Status == http.StatusServiceUnavailable {
@@ -98,4 +115,21 @@ var wireTable = []struct {
 	{password.ErrTooShort, errInvalidRequest.with("password too short")},
 	{password.ErrTooLong, errInvalidRequest.with("password too long")},
 	{password.ErrBusy, errBusy},
+	{session.ErrUnauthorizedClient, errInvalidClient.with("client_credentials is for confidential clients: authenticate with the client's secret")},
+	{session.ErrInvalidClient, errInvalidClient},
+	{session.ErrUnavailable, errBusy},
+	{clients.ErrInvalidClient, errInvalidClient},
+	{clients.ErrNotFound, errNotFound.with("no such client")},
+	{clients.ErrIDTaken, errConflict.with("client_id taken (by a client, or a user's id)")},
+	{clients.ErrContended, errConflict.with("the client changed concurrently; retry")},
+}
+
+// described are refusals answered with invalid_request and their own text
+// (what comes after the sentinel's), after field.
+var described = []struct {
+	err   error
+	field string
+}{
+	{account.ErrInvalidPasswordHash, "password_hash: "},
+	{clients.ErrInvalid, ""},
 }

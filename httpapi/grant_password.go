@@ -29,7 +29,7 @@ func (s *server) passwordGrant(r *http.Request, p params, client *gatehouse.Clie
 		return nil, err
 	}
 	return s.accounts.Login(r.Context(), account.LoginRequest{
-		Username: rawUser, Password: pw, ClientID: client.ID, Scopes: scopes,
+		Username: rawUser, Password: pw, Client: client, Scopes: scopes,
 		IP: clientIP(r, s.proxies), UserAgent: r.UserAgent(),
 	})
 }

@@ -27,7 +27,7 @@ func (s *server) refreshGrant(r *http.Request, p params, client *gatehouse.Clien
 	}
 	g, err := s.sessions.Refresh(r.Context(), session.Refresh{
 		Token:     tok,
-		ClientID:  client.ID,
+		Client:    client,
 		Scopes:    scopes,
 		UserAgent: r.UserAgent(),
 		IP:        clientIP(r, s.proxies),

@@ -180,7 +180,7 @@ func checkNoStore(t *testing.T, w *httptest.ResponseRecorder) {
 
 func (f *fixture) userCount() int {
 	f.t.Helper()
-	us, err := f.store.ListUsers(f.ctx)
+	us, err := f.store.ListUsers(f.ctx, "", 0)
 	if err != nil {
 		f.t.Fatal(err)
 	}

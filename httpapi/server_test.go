@@ -33,7 +33,7 @@ func TestMetadataListsEveryEndpoint(t *testing.T) {
 	if rt, ok := md["response_types_supported"].([]any); !ok || len(rt) != 0 {
 		t.Errorf("response_types_supported = %v, want []", md["response_types_supported"])
 	}
-	if gt, _ := json.Marshal(md["grant_types_supported"]); string(gt) != `["password","refresh_token"]` {
+	if gt, _ := json.Marshal(md["grant_types_supported"]); string(gt) != `["password","refresh_token","client_credentials"]` {
 		t.Errorf("grant_types_supported = %s", gt)
 	}
 }

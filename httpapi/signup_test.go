@@ -13,7 +13,7 @@ func TestSignupIsClosedByDefault(t *testing.T) {
 	if w.Code != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", w.Code)
 	}
-	if us, _ := f.store.ListUsers(f.ctx); len(us) != 0 {
+	if us, _ := f.store.ListUsers(f.ctx, "", 0); len(us) != 0 {
 		t.Fatalf("%d users created", len(us))
 	}
 }
@@ -69,7 +69,7 @@ func TestSignupRefusesBadInputWithoutCreatingAnything(t *testing.T) {
 			}
 		})
 	}
-	if us, _ := f.store.ListUsers(f.ctx); len(us) != 1 {
+	if us, _ := f.store.ListUsers(f.ctx, "", 0); len(us) != 1 {
 		t.Fatalf("%d users, want only the one added before", len(us))
 	}
 }

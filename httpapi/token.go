@@ -7,12 +7,13 @@ import (
 	"github.com/gatehouse/gatehouse/session"
 )
 
-// tokenResponse is the RFC 6749 §5.1 answer.
+// tokenResponse is the RFC 6749 §5.1 answer (without a refresh token for
+// a client's own token, §4.4.3).
 type tokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int64  `json:"expires_in"`
-	RefreshToken string `json:"refresh_token"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 	Scope        string `json:"scope"`
 }
 
@@ -33,6 +34,8 @@ func (s *server) handleToken(w http.ResponseWriter, r *http.Request) error {
 		g, err = s.passwordGrant(r, p, client)
 	case "refresh_token":
 		g, err = s.refreshGrant(r, p, client)
+	case "client_credentials":
+		g, err = s.clientCredentialsGrant(r, p, client)
 	case "":
 		err = errInvalidRequest.with("grant_type is required")
 	default:

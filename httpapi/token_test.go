@@ -40,7 +40,7 @@ func TestTokenErrorAnswers(t *testing.T) {
 		{"no grant_type", req{body: form("username", "alice", "password", alicePW)}, 400, "invalid_request"},
 		{"empty body", req{contentType: formCT}, 400, "invalid_request"},
 		{"unknown grant_type", req{body: form("grant_type", "authorization_code", "code", "x")}, 400, "unsupported_grant_type"},
-		{"client_credentials grant", req{body: form("grant_type", "client_credentials"), header: basic("api", "s3cret-s3cret")}, 400, "unsupported_grant_type"},
+		{"client_credentials of the first-party public client", req{body: form("grant_type", "client_credentials")}, 401, "invalid_client"},
 		{"grant_type in another case", req{body: form("grant_type", "Password", "username", "alice", "password", alicePW)}, 400, "unsupported_grant_type"},
 		{"repeated grant_type", req{body: "grant_type=password&grant_type=password&username=alice&password=" + strings.ReplaceAll(alicePW, " ", "+")}, 400, "invalid_request"},
 		{"repeated password, once empty", req{body: pw() + "&password="}, 400, "invalid_request"},

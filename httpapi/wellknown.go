@@ -46,7 +46,7 @@ func (s *server) handleMetadata(w http.ResponseWriter, r *http.Request) error {
 		IntrospectionEndpoint:    s.issuer + "/introspect",
 		UserinfoEndpoint:         s.issuer + "/userinfo",
 		RevocationFeed:           s.issuer + "/revocations",
-		GrantTypes:               []string{"password", "refresh_token"},
+		GrantTypes:               []string{"password", "refresh_token", "client_credentials"},
 		ResponseTypes:            []string{},
 		TokenAuthMethods:         clientAuth,
 		RevocationAuthMethods:    clientAuth,

@@ -2,6 +2,9 @@ package password
 
 import (
 	"crypto/subtle"
+
+	"golang.org/x/crypto/argon2"
+
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -22,21 +25,30 @@ const (
 // b64 is the PHC strings' base64: standard alphabet, no padding, canonical.
 var b64 = base64.RawStdEncoding.Strict()
 
-// argon2Hash is a parsed argon2id PHC string (version 19).
+// argon2Hash is a parsed argon2id (or, imported, argon2i) PHC string
+// (version 19).
 type argon2Hash struct {
+	argon2i      bool // the data-independent variant, imported only
 	memory, time uint32
 	threads      uint8
 	salt, key    []byte
 }
 
-// String formats a as $argon2id$v=19$m=…,t=…,p=…$salt$tag.
+// String formats a as $argon2id$v=19$m=…,t=…,p=…$salt$tag (or $argon2i$).
 func (a *argon2Hash) String() string {
-	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s",
-		a.memory, a.time, a.threads, b64.EncodeToString(a.salt), b64.EncodeToString(a.key))
+	variant := "argon2id"
+	if a.argon2i {
+		variant = "argon2i"
+	}
+	return fmt.Sprintf("$%s$v=19$m=%d,t=%d,p=%d$%s$%s",
+		variant, a.memory, a.time, a.threads, b64.EncodeToString(a.salt), b64.EncodeToString(a.key))
 }
 
 // derive computes the n-byte tag of pw under a's parameters and salt.
 func (a *argon2Hash) derive(h *Hasher, pw []byte, n int) []byte {
+	if a.argon2i {
+		return argon2.Key(pw, a.salt, a.time, a.memory, a.threads, uint32(n))
+	}
 	return h.idKey(pw, a.salt, a.time, a.memory, a.threads, uint32(n))
 }
 
@@ -45,18 +57,18 @@ func (a *argon2Hash) matches(h *Hasher, pw []byte) bool {
 }
 
 func (a *argon2Hash) current(c *Config) bool {
-	return a.memory == c.Memory && a.time == c.Time && a.threads == c.Threads &&
+	return !a.argon2i && a.memory == c.Memory && a.time == c.Time && a.threads == c.Threads &&
 		len(a.key) == keyLen && len(a.salt) >= saltLen
 }
 
-// parseArgon2id parses the PHC string of an argon2id hash, as written by
-// this package, the reference implementation, argon2-cffi and passlib.
-// Only version 19 is accepted (x/crypto implements no other), and no
-// optional fields (keyid, data).
-func parseArgon2id(s string) (*argon2Hash, error) {
+// parseArgon2 parses the PHC string of an argon2id or argon2i hash, as
+// written by this package, the reference implementation, argon2-cffi and
+// passlib. Only version 19 is accepted (x/crypto implements no other), and
+// no optional fields (keyid, data).
+func parseArgon2(s string) (*argon2Hash, error) {
 	f := strings.Split(s, "$")
-	if len(f) != 6 || f[0] != "" || f[1] != "argon2id" || f[2] != "v=19" {
-		return nil, fmt.Errorf("%w: not an argon2id v=19 PHC string", ErrUnknownFormat)
+	if len(f) != 6 || f[0] != "" || (f[1] != "argon2id" && f[1] != "argon2i") || f[2] != "v=19" {
+		return nil, fmt.Errorf("%w: not an argon2id or argon2i v=19 PHC string", ErrUnknownFormat)
 	}
 	p := strings.Split(f[3], ",")
 	if len(p) != 3 {
@@ -76,7 +88,7 @@ func parseArgon2id(s string) (*argon2Hash, error) {
 		len(key) < minArgonKey || len(key) > maxArgonBytes:
 		return nil, fmt.Errorf("%w: argon2id salt or tag length", ErrUnknownFormat)
 	}
-	return &argon2Hash{memory: m, time: t, threads: uint8(l), salt: salt, key: key}, nil
+	return &argon2Hash{argon2i: f[1] == "argon2i", memory: m, time: t, threads: uint8(l), salt: salt, key: key}, nil
 }
 
 // phcUint parses "name=decimal" with the decimal at most max.

@@ -3,10 +3,13 @@
 // New hashes are argon2id (RFC 9106) in the PHC string format
 // ($argon2id$v=19$m=…,t=…,p=…$salt$hash), at or above the OWASP minimum
 // (m=19 MiB, t=2, p=1). Verify also accepts hashes imported from other
-// systems — bcrypt ($2a$, $2b$, $2y$), passlib's $argon2id$ and
+// systems — bcrypt ($2a$, $2b$, $2y$), passlib's $argon2id$, $argon2i$ and
 // $pbkdf2-sha256$ — and reports rehash=true after a successful check of any
 // hash that is not argon2id at the current parameters, so the caller can
-// store a fresh hash on the next login.
+// store a fresh hash on the next login. CheckHash validates such a hash
+// (format and bounded parameters) without hashing, for imports;
+// LooksLikeHash recognises hashes of other schemes too, so that one is not
+// mistaken for a password.
 //
 // Two properties matter for a login endpoint:
 //   - A Hasher bounds how many hashes run at once (each argon2id hash holds

@@ -22,7 +22,7 @@ func TestDefaultsAreTheOWASPMinimum(t *testing.T) {
 	if !strings.HasPrefix(encoded, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Fatalf("hash %q does not carry the OWASP parameters", encoded)
 	}
-	a, err := parseArgon2id(encoded)
+	a, err := parseArgon2(encoded)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,8 +21,8 @@ func parseHash(encoded string) (storedHash, error) {
 		err    error
 	)
 	switch {
-	case strings.HasPrefix(encoded, "$argon2id$"):
-		stored, err = parseArgon2id(encoded)
+	case strings.HasPrefix(encoded, "$argon2id$"), strings.HasPrefix(encoded, "$argon2i$"):
+		stored, err = parseArgon2(encoded)
 	case strings.HasPrefix(encoded, "$2"):
 		stored, err = parseBcrypt(encoded)
 	case strings.HasPrefix(encoded, "$pbkdf2-sha256$"):
@@ -37,8 +37,8 @@ func parseHash(encoded string) (storedHash, error) {
 }
 
 // Verify reports whether pw is the password of the stored hash encoded:
-// an argon2id PHC string (this package's or passlib's), a bcrypt hash
-// ($2a$, $2b$, $2y$) or a passlib $pbkdf2-sha256$ hash.
+// an argon2id PHC string (this package's or passlib's), an argon2i one, a
+// bcrypt hash ($2a$, $2b$, $2y$) or a passlib $pbkdf2-sha256$ hash.
 //
 // A wrong password is ok=false with a nil error. rehash is true when ok and
 // encoded is not argon2id at the current parameters: the caller should

@@ -19,6 +19,7 @@ import (
 const (
 	refArgon2idP1 = "$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4"
 	refArgon2idP2 = "$argon2id$v=19$m=256,t=2,p=2$c29tZXNhbHQ$bQk8UB/VmZZF4Oo79iDXuL5/0ttZwg2f/5U52iv1cDc"
+	refArgon2iP1  = "$argon2i$v=19$m=256,t=2,p=1$c29tZXNhbHQ$iekCn0Y3spW+sCcFanM2xBT63UP2sghkUoHLIUpWRS8"
 )
 
 // Known-answer vectors of passlib's own test suite (test_handlers.py,
@@ -81,6 +82,8 @@ func TestVerifyKnownAnswers(t *testing.T) {
 		{"reference argon2id p=2", "password", refArgon2idP2, true, true},
 		{"reference argon2id, wrong password", "passwore", refArgon2idP1, false, false},
 		{"passlib-style argon2id p=4", "hunter22", passlibArgon2id("hunter22"), true, true},
+		{"reference argon2i p=1", "password", refArgon2iP1, true, true},
+		{"reference argon2i, wrong password", "passwore", refArgon2iP1, false, false},
 		{"passlib pbkdf2-sha256", "password", passlibPBKDF2Password, true, true},
 		{"passlib pbkdf2-sha256, non-ASCII", greek, passlibPBKDF2Greek, true, true},
 		{"passlib pbkdf2-sha256, wrong password", "passwore", passlibPBKDF2Password, false, false},
@@ -187,7 +190,6 @@ func TestVerifyUnknownOrMalformedHashes(t *testing.T) {
 	for _, encoded := range []string{
 		"",
 		"password",
-		"$argon2i$v=19$m=256,t=2,p=1$c29tZXNhbHQ$iekCn0Y3spW+sCcFanM2xBT63UP2sghkUoHLIUpWRS8",
 		"$argon2d$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4",
 		"$argon2id$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4",
 		"$argon2id$v=16$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4",
@@ -228,7 +230,7 @@ func TestVerifyUnknownOrMalformedHashes(t *testing.T) {
 }
 
 func FuzzParseHash(f *testing.F) {
-	for _, s := range []string{refArgon2idP1, passlibPBKDF2Password, openwallBcrypt, "$argon2id$", "$2a$"} {
+	for _, s := range []string{refArgon2idP1, refArgon2iP1, passlibPBKDF2Password, openwallBcrypt, "$argon2id$", "$2a$"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -237,8 +239,8 @@ func FuzzParseHash(f *testing.F) {
 			t.Fatalf("parseHash(%q) = %v, %v", s, stored, err)
 		}
 		if a, ok := stored.(*argon2Hash); ok && a.String() != s {
-			// Accepted argon2id strings are canonical: they format back
-			// to themselves.
+			// Accepted argon2 strings are canonical: they format back to
+			// themselves.
 			t.Fatalf("parseHash(%q) formats back as %q", s, a.String())
 		}
 	})

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Installs what the interoperability tests (e2e/interop_test.go), the
-# Python client's tests (clients/python) and the FastAPI and Node examples
-# need: PyJWT, FastAPI, uvicorn, httpx (FastAPI's TestClient),
-# requests-oauthlib, pip (to install clients/python) and mypy (to check its
-# types) from Debian, the Node example's locked packages and the FastAPI
-# example's (Swagger UI's files for its /docs page).
+# Installs what the interoperability tests (e2e/interop_test.go,
+# e2e/migration_test.go), the Python client's tests (clients/python) and the
+# FastAPI and Node examples need: PyJWT, FastAPI, uvicorn, httpx (FastAPI's
+# TestClient), requests-oauthlib, passlib and bcrypt (the hashes of the
+# FastAPI tutorial's users), pip (to install clients/python) and mypy (to
+# check its types) from Debian, the Node example's locked packages and the
+# FastAPI example's (Swagger UI's files for its /docs page).
 # Idempotent: installs nothing that is already there, runs apt-get update only
 # when a package is missing, and npm ci only when node_modules is not in step
 # with package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(python3-jwt python3-fastapi python3-uvicorn python3-httpx python3-requests-oauthlib python3-pip python3-mypy)
+packages=(python3-jwt python3-fastapi python3-uvicorn python3-httpx python3-requests-oauthlib python3-pip python3-mypy python3-passlib python3-bcrypt)
 missing=()
 for pkg in "${packages[@]}"; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)

@@ -5,11 +5,17 @@
 // recognised even for a retired token whose row is gone, by the family every
 // token of a session carries), ends sessions on logout, revocation, idle
 // timeout and absolute lifetime, and mints the access tokens of a session
-// with the signing keys kept in the store (Keyring).
+// with the signing keys kept in the store (Keyring): with the user's custom
+// claims as the login or the rotation read them, and the client's scopes,
+// audience and lifetime. It also mints a client's own tokens
+// (client_credentials: no session, recorded with the client before they
+// are handed out, so a secret rotation revokes them).
 //
 // It also checks the access tokens presented to the server's own endpoints
 // (Manager.Authenticate), from durable state: the session must be active and
-// its user enabled and in the security epoch the session was created under.
+// its user enabled and in the security epoch the session was created under;
+// a client's own token (Manager.Check, for introspection) lives while its
+// client exists and has not moved its epoch past the token's iat.
 //
 // The rule that tells live, retry, reuse and ended apart is
 // gatehouse.DecideRotation, in the domain; the stores apply it around their

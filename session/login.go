@@ -14,10 +14,14 @@ type Login struct {
 	// User is the user as it was read when the password was checked: the
 	// session is created only if the user is still enabled and in the same
 	// security epoch (Epoch).
-	User     *gatehouse.User
-	ClientID string
+	User *gatehouse.User
+	// Client is the client the user logs in through (authenticated by
+	// the caller); nil is the built-in first-party client. Its scopes
+	// bound the session's, its audience and lifetime the access tokens'.
+	Client *gatehouse.Client
 	// Scopes requested; nil or empty means the default scope: every scope
-	// of the user except gatehouse:admin (gatehouse.GrantScopes).
+	// of the user that the client allows, except gatehouse:admin
+	// (gatehouse.GrantScopes).
 	Scopes    []string
 	UserAgent string
 	IP        string
@@ -29,7 +33,8 @@ type Login struct {
 var ErrUserChanged = errors.New("session: user changed since it was read")
 
 // Login starts a session and returns its first tokens. Errors:
-// ErrInvalidScope if the requested scope is not a subset of the user's;
+// ErrInvalidScope if the requested scope is not a subset of the user's
+// scopes that the client allows;
 // ErrInvalidGrant if the user is disabled; ErrUserChanged (the session is
 // created atomically with the check that the user is still as read).
 func (m *Manager) Login(ctx context.Context, l Login) (*Grant, error) {
@@ -37,13 +42,14 @@ func (m *Manager) Login(ctx context.Context, l Login) (*Grant, error) {
 	if u == nil || u.Disabled {
 		return nil, ErrInvalidGrant
 	}
-	scopes, err := gatehouse.GrantScopes(l.Scopes, u.Scopes)
+	clientID := gatehouse.FirstPartyClientID
+	var allowed []string
+	if l.Client != nil {
+		clientID, allowed = l.Client.ID, l.Client.Scopes
+	}
+	scopes, err := gatehouse.GrantScopes(l.Scopes, gatehouse.BoundByClient(u.Scopes, allowed))
 	if err != nil {
 		return nil, ErrInvalidScope
-	}
-	clientID := l.ClientID
-	if clientID == "" {
-		clientID = gatehouse.FirstPartyClientID
 	}
 	now := m.now().UTC().Truncate(time.Microsecond)
 	family := newFamily()
@@ -62,7 +68,7 @@ func (m *Manager) Login(ctx context.Context, l Login) (*Grant, error) {
 		Epoch:         u.Epoch,
 		FamilyHash:    familyHash(family),
 	}
-	s.AccessExpiresAt = m.accessExpiry(s, now)
+	s.AccessExpiresAt = m.accessExpiry(s, l.Client, now)
 	tok, hash := newRefreshToken(family)
 	first := &gatehouse.RefreshToken{Hash: hash, SessionID: s.ID, CreatedAt: now}
 	if err := m.store.CreateSession(ctx, s, first); err != nil {
@@ -71,7 +77,7 @@ func (m *Manager) Login(ctx context.Context, l Login) (*Grant, error) {
 		}
 		return nil, fmt.Errorf("create session: %w", err)
 	}
-	g, err := m.mint(s, scopes, now, s.AccessExpiresAt)
+	g, err := m.mint(s, u, l.Client, scopes, now, s.AccessExpiresAt)
 	if err != nil {
 		return nil, err
 	}

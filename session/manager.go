@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -24,6 +25,11 @@ type Config struct {
 	MaxAge    time.Duration // default 2160h
 	Grace     time.Duration // default 10s; a retry window, never more than a minute
 	Leeway    time.Duration // clock skew accepted when verifying; default 30s
+
+	// PreferredUsername puts the user's name in access tokens as
+	// preferred_username (off by default: a token then names no one, and
+	// an API that needs the name asks /userinfo).
+	PreferredUsername bool
 
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -94,7 +100,8 @@ func New(cfg Config) (*Manager, error) {
 // AccessTTL is the lifetime of the access tokens the manager mints.
 func (m *Manager) AccessTTL() time.Duration { return m.cfg.AccessTTL }
 
-// Grant is what a login or a refresh hands to the client.
+// Grant is what a login or a refresh hands to the client (and a client's
+// own token: no refresh token, no session).
 type Grant struct {
 	AccessToken  string
 	RefreshToken string
@@ -104,24 +111,56 @@ type Grant struct {
 	Claims       *gatehouse.Claims // of the access token
 }
 
-// accessExpiry is the exp of an access token of session s minted at now:
-// AccessTTL later, never past the end of the session, in whole seconds (as
-// the token carries it).
-func (m *Manager) accessExpiry(s *gatehouse.Session, now time.Time) time.Time {
-	exp := now.Add(m.cfg.AccessTTL)
+// accessTTL is the lifetime of the access tokens of client cl (nil: the
+// first-party client): the client's own if it is set and shorter, else
+// the server's. Never longer: retired signing keys stay published for the
+// server's lifetime only.
+func (m *Manager) accessTTL(cl *gatehouse.Client) time.Duration {
+	if cl != nil && cl.AccessTTL > 0 && cl.AccessTTL < m.cfg.AccessTTL {
+		return cl.AccessTTL
+	}
+	return m.cfg.AccessTTL
+}
+
+// accessExpiry is the exp of an access token of session s of client cl
+// minted at now: the client's lifetime later, never past the end of the
+// session, in whole seconds (as the token carries it).
+func (m *Manager) accessExpiry(s *gatehouse.Session, cl *gatehouse.Client, now time.Time) time.Time {
+	exp := now.Add(m.accessTTL(cl))
 	if s.ExpiresAt.Before(exp) {
 		exp = s.ExpiresAt
 	}
 	return exp.Truncate(time.Second).UTC()
 }
 
-// mint signs an access token for session s with the given scopes, issued
-// at now and expiring at exp (accessExpiry, recorded in the store first).
-func (m *Manager) mint(s *gatehouse.Session, scopes []string, now, exp time.Time) (*Grant, error) {
+// audience is the aud of the tokens of client cl: its own audiences, then
+// the server's, which Gatehouse's own endpoints require.
+func (m *Manager) audience(cl *gatehouse.Client) []string {
+	aud := []string{m.cfg.Audience}
+	if cl == nil || len(cl.Audience) == 0 {
+		return aud
+	}
+	out := make([]string, 0, len(cl.Audience)+1)
+	for _, a := range cl.Audience {
+		if a != m.cfg.Audience && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return append(out, m.cfg.Audience)
+}
+
+// mint signs an access token for session s of user u through client cl
+// with the given scopes, issued at now and expiring at exp (accessExpiry,
+// recorded in the store first). It carries the user's custom claims, and
+// the user's name when the server is configured so.
+func (m *Manager) mint(s *gatehouse.Session, u *gatehouse.User, cl *gatehouse.Client, scopes []string, now, exp time.Time) (*Grant, error) {
+	if u == nil || u.ID != s.UserID {
+		return nil, errors.New("session: mint: the session's user is missing")
+	}
 	c := &gatehouse.Claims{
 		Issuer:    m.cfg.Issuer,
 		Subject:   s.UserID,
-		Audience:  []string{m.cfg.Audience},
+		Audience:  m.audience(cl),
 		ExpiresAt: exp,
 		IssuedAt:  now.Truncate(time.Second),
 		ID:        gatehouse.NewID(),
@@ -129,8 +168,20 @@ func (m *Manager) mint(s *gatehouse.Session, scopes []string, now, exp time.Time
 		SessionID: s.ID,
 		Scopes:    scopes,
 		AuthTime:  s.AuthTime.Truncate(time.Second),
+		Extra:     u.Claims,
+	}
+	if m.cfg.PreferredUsername {
+		c.Username = u.Username
 	}
 	tok, err := m.keys.Signer().Sign(c)
+	if err != nil && len(c.Extra) > 0 {
+		// Stored claims are checked when they are set; if a later version
+		// reserves one of their names, the user still logs in, with fewer
+		// claims rather than more.
+		m.log.Error("custom claims of the user not signable; token minted without them", "user_id", u.ID, "err", err)
+		c.Extra = nil
+		tok, err = m.keys.Signer().Sign(c)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sign access token: %w", err)
 	}

@@ -12,10 +12,13 @@ import (
 
 // Refresh is a refresh_token grant.
 type Refresh struct {
-	Token    string
-	ClientID string
-	// Scopes requested; nil or empty means every scope granted at login.
-	// A refresh may narrow the scope, never widen it (RFC 6749 §6).
+	Token string
+	// Client is the client refreshing (authenticated by the caller); nil
+	// is the built-in first-party client. The token must be bound to it.
+	Client *gatehouse.Client
+	// Scopes requested; nil or empty means every scope granted at login
+	// (that the client still allows). A refresh may narrow the scope,
+	// never widen it (RFC 6749 §6).
 	Scopes    []string
 	UserAgent string
 	IP        string
@@ -27,7 +30,8 @@ type Refresh struct {
 // checked before the rotation: the token's form, its session, the client
 // it is bound to, the scope. The rotation itself is one atomic store
 // operation, which also checks that the session's user is enabled and in
-// the session's epoch. Its outcomes:
+// the session's epoch, and reads the user whose custom claims (and name)
+// the new access token carries, as they are now. Its outcomes:
 //   - the token was live: a new refresh token replaces it;
 //   - it was rotated within the grace window and its successor is live (a
 //     lost response, two tabs at once): the same successor is handed out
@@ -44,9 +48,10 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 	if !ok {
 		return nil, ErrInvalidGrant
 	}
-	clientID := r.ClientID
-	if clientID == "" {
-		clientID = gatehouse.FirstPartyClientID
+	clientID := gatehouse.FirstPartyClientID
+	var allowed []string
+	if r.Client != nil {
+		clientID, allowed = r.Client.ID, r.Client.Scopes
 	}
 	hash := hashToken(r.Token)
 	s, err := m.store.SessionByRefreshHash(ctx, hash)
@@ -59,16 +64,16 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 	if s.ClientID != clientID {
 		return nil, fmt.Errorf("%w: token bound to another client", ErrInvalidGrant)
 	}
-	scopes := s.Scopes
+	scopes := gatehouse.BoundByClient(s.Scopes, allowed)
 	if len(r.Scopes) > 0 {
-		if !gatehouse.ScopeSubset(r.Scopes, s.Scopes) {
+		if !gatehouse.ScopeSubset(r.Scopes, scopes) {
 			return nil, ErrInvalidScope
 		}
 		scopes = r.Scopes
 	}
 
 	now := m.now().UTC().Truncate(time.Microsecond)
-	exp := m.accessExpiry(s, now)
+	exp := m.accessExpiry(s, r.Client, now)
 	next, nextHash := newRefreshToken(pt.family)
 	if pt.family == nil {
 		// A token from before families: its successors stay without one, so
@@ -111,7 +116,7 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 		}
 		m.retry(ctx, res.Session, r)
 	}
-	g, err := m.mint(res.Session, scopes, now, exp)
+	g, err := m.mint(res.Session, res.User, r.Client, scopes, now, exp)
 	if err != nil {
 		return nil, err
 	}

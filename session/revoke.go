@@ -11,14 +11,16 @@ import (
 	"github.com/gatehouse/gatehouse/token"
 )
 
-// Authenticate verifies an access token for the server's own endpoints and
-// decides from durable state whether it may still be honoured: its session
-// must exist and be active, its user exist, be enabled and still be in the
-// epoch the session was created under (gatehouse.SessionValid), and its jti
-// must not be revoked. So logout, revocation, a password change, disabling,
-// a scope taken away and deletion take effect at once, on every process
-// sharing the store, and are never forgotten on anyone's clock. The claims
-// returned grant only the scopes the user still has.
+// Authenticate verifies a user's access token for the server's own
+// endpoints and decides from durable state whether it may still be
+// honoured: its session must exist and be active, its user exist, be
+// enabled and still be in the epoch the session was created under
+// (gatehouse.SessionValid), and its jti must not be revoked. So logout,
+// revocation, a password change, disabling, a scope taken away and
+// deletion take effect at once, on every process sharing the store, and
+// are never forgotten on anyone's clock. The claims returned grant only
+// the scopes the user still has. A client's own token (client_credentials)
+// speaks for no user, and is refused.
 //
 // Errors: ErrInvalidToken (wrapping the cause), or a wrapped store error
 // (the token could not be checked).
@@ -30,33 +32,87 @@ func (m *Manager) Authenticate(ctx context.Context, accessToken string) (*gateho
 // AuthenticateUser is Authenticate that also returns the token's user as
 // it was read for the decision, for endpoints that answer with it.
 func (m *Manager) AuthenticateUser(ctx context.Context, accessToken string) (*gatehouse.Claims, *gatehouse.User, error) {
+	t, err := m.Check(ctx, accessToken)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.User == nil {
+		return nil, nil, fmt.Errorf("%w: a client's own token speaks for no user", ErrInvalidToken)
+	}
+	return t.Claims, t.User, nil
+}
+
+// Token is an access token that Gatehouse still honours, and what it was
+// judged on.
+type Token struct {
+	// Claims are the token's, with only the scopes its user still has.
+	Claims *gatehouse.Claims
+	// User is the user a user's token speaks for; nil for a client's own.
+	User *gatehouse.User
+	// Client is the client of a client's own token (sub = client_id, no
+	// session); nil for a user's.
+	Client *gatehouse.Client
+}
+
+// Check verifies any access token Gatehouse issues, for introspection: a
+// user's token as Authenticate judges it, and a client's own token
+// (client_credentials) only while its client exists, is confidential and
+// has not revoked its tokens since (gatehouse.ClientTokenValid: a secret
+// rotation or deletion revokes them), and its jti is not revoked. Errors
+// are Authenticate's.
+func (m *Manager) Check(ctx context.Context, accessToken string) (*Token, error) {
 	c, err := m.verifier.Verify(accessToken)
 	if errors.Is(err, token.ErrUnknownKey) && m.keys.reloadSoon(ctx) {
 		// Another process may have rotated the keys since the last reload.
 		c, err = m.verifier.Verify(accessToken)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if c.SessionID == "" {
-		return nil, nil, fmt.Errorf("%w: no session", ErrInvalidToken)
+		return m.checkClientToken(ctx, c)
 	}
 	st, err := m.store.TokenState(ctx, c.SessionID, c.ID)
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, nil, fmt.Errorf("%w: no such session", ErrInvalidToken)
+		return nil, fmt.Errorf("%w: no such session", ErrInvalidToken)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("check token state: %w", err)
+		return nil, fmt.Errorf("check token state: %w", err)
 	}
 	switch {
 	case st.JTIRevoked:
-		return nil, nil, fmt.Errorf("%w: revoked", ErrInvalidToken)
-	case st.Session.UserID != c.Subject || !gatehouse.SessionValid(st.Session, st.User, m.now()):
-		return nil, nil, fmt.Errorf("%w: session ended", ErrInvalidToken)
+		return nil, fmt.Errorf("%w: revoked", ErrInvalidToken)
+	case st.Session.UserID != c.Subject || st.Session.ClientID != c.ClientID || !gatehouse.SessionValid(st.Session, st.User, m.now()):
+		return nil, fmt.Errorf("%w: session ended", ErrInvalidToken)
 	}
 	out := *c
 	out.Scopes = gatehouse.IntersectScopes(c.Scopes, st.User.Scopes)
-	return &out, st.User, nil
+	return &Token{Claims: &out, User: st.User}, nil
+}
+
+// checkClientToken judges a verified token without a session: a client's
+// own token, or nothing Gatehouse honours.
+func (m *Manager) checkClientToken(ctx context.Context, c *gatehouse.Claims) (*Token, error) {
+	if c.Subject != c.ClientID {
+		return nil, fmt.Errorf("%w: no session", ErrInvalidToken)
+	}
+	cl, err := m.store.ClientByID(ctx, c.ClientID)
+	if errors.Is(err, gatehouse.ErrNotFound) {
+		return nil, fmt.Errorf("%w: no such client", ErrInvalidToken)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("check client token: %w", err)
+	}
+	revoked, err := m.store.IsRevoked(ctx, c.ID, "")
+	if err != nil {
+		return nil, fmt.Errorf("check client token: %w", err)
+	}
+	if revoked || !gatehouse.ClientTokenValid(cl, c) {
+		return nil, fmt.Errorf("%w: revoked", ErrInvalidToken)
+	}
+	out := *c
+	out.Scopes = gatehouse.IntersectScopes(c.Scopes, cl.Scopes)
+	return &Token{Claims: &out, Client: cl}, nil
 }
 
 // RevokeToken is RFC 7009 revocation. A refresh token ends its whole

@@ -195,7 +195,7 @@ func TestOnlyTheMostRecentlyRotatedTokenIsARetry(t *testing.T) {
 func TestRefreshByAnotherClientIsRefusedWithoutChange(t *testing.T) {
 	f := newFixture(t)
 	g := f.login()
-	if _, err := f.m.Refresh(f.ctx, session.Refresh{Token: g.RefreshToken, ClientID: "other"}); !errors.Is(err, session.ErrInvalidGrant) {
+	if _, err := f.m.Refresh(f.ctx, session.Refresh{Token: g.RefreshToken, Client: &gatehouse.Client{ID: "other"}}); !errors.Is(err, session.ErrInvalidGrant) {
 		t.Fatalf("err = %v, want ErrInvalidGrant", err)
 	}
 	f.clock.Advance(time.Minute)

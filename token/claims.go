@@ -39,6 +39,8 @@ func decodeClaims(ms []jsonMember, src, kid string) (*gatehouse.Claims, error) {
 			c.ClientID, ok = m.stringIn(src)
 		case "sid":
 			c.SessionID, ok = m.stringIn(src)
+		case "preferred_username":
+			c.Username, ok = m.stringIn(src)
 		case "aud":
 			c.Audience, ok = audience(m, src)
 			hasAud = true

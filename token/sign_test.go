@@ -18,6 +18,7 @@ func TestSignVerifyRoundTripsEveryAlgorithm(t *testing.T) {
 			in := testClaims()
 			in.Audience = []string{testAud, "billing"}
 			in.NotBefore = testNow.Add(-time.Second)
+			in.Username = "alice"
 			in.Extra = map[string]json.RawMessage{"tenant": json.RawMessage(`{"id": 7}`)}
 			verifyWith := k.Public()
 			if alg == HS256 {
@@ -53,6 +54,20 @@ func TestSignWritesTheRFC9068Profile(t *testing.T) {
 	}
 	if sig, _ := decodeSegment(parts[2]); len(sig) != 64 {
 		t.Fatalf("ES256 signature of %d bytes, want 64 (R||S)", len(sig))
+	}
+}
+
+func TestPreferredUsernameIsWrittenOnlyWhenSet(t *testing.T) {
+	k := mustKey(t, ES256)
+	c := testClaims()
+	c.Username = "josé"
+	p, _ := decodeSegment(strings.Split(mustSign(t, k, c), ".")[1])
+	if !strings.HasSuffix(string(p), `,"auth_time":1772366340,"preferred_username":"josé"}`) {
+		t.Fatalf("payload %s, want preferred_username after auth_time", p)
+	}
+	got, err := mustVerifier(t, k.Public()).Verify(mustSign(t, k, c))
+	if err != nil || got.Username != "josé" || got.Extra != nil {
+		t.Fatalf("verified Username %q, Extra %v, %v", got.Username, got.Extra, err)
 	}
 }
 
@@ -92,6 +107,10 @@ func TestSignRefuses(t *testing.T) {
 		{"a time before 1970", func(c *gatehouse.Claims) { c.IssuedAt = time.Unix(-5, 0) }, nil},
 		{"a scope token with a space", func(c *gatehouse.Claims) { c.Scopes = []string{"a b"} }, nil},
 		{"a string that is not UTF-8", func(c *gatehouse.Claims) { c.Subject = "\xff" }, nil},
+		{"a preferred_username that is not UTF-8", func(c *gatehouse.Claims) { c.Username = "\xff" }, nil},
+		{"preferred_username as a custom claim is ErrReservedClaim", func(c *gatehouse.Claims) {
+			c.Extra = map[string]json.RawMessage{"preferred_username": json.RawMessage(`"root"`)}
+		}, ErrReservedClaim},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,6 +46,7 @@ type wireClaims struct {
 	Sid      string `json:"sid,omitempty"`
 	Scope    string `json:"scope,omitempty"`
 	AuthTime int64  `json:"auth_time,omitempty"`
+	Username string `json:"preferred_username,omitempty"`
 }
 
 // Sign returns the signed access token (compact JWS) of c. It refuses claims
@@ -87,7 +88,7 @@ func encodeClaims(c *gatehouse.Claims) ([]byte, error) {
 	if len(c.Audience) == 0 || slices.Contains(c.Audience, "") {
 		return nil, errors.New("token: claim aud is required and its values non-empty")
 	}
-	for _, v := range append([]string{c.Issuer, c.Subject, c.ID, c.ClientID, c.SessionID}, c.Audience...) {
+	for _, v := range append([]string{c.Issuer, c.Subject, c.ID, c.ClientID, c.SessionID, c.Username}, c.Audience...) {
 		if !utf8.ValidString(v) {
 			return nil, errors.New("token: claim value is not UTF-8")
 		}
@@ -99,7 +100,7 @@ func encodeClaims(c *gatehouse.Claims) ([]byte, error) {
 	}
 	w := wireClaims{
 		Iss: c.Issuer, Sub: c.Subject, Jti: c.ID, ClientID: c.ClientID, Sid: c.SessionID,
-		Scope: gatehouse.FormatScope(c.Scopes),
+		Scope: gatehouse.FormatScope(c.Scopes), Username: c.Username,
 	}
 	if len(c.Audience) == 1 {
 		w.Aud = c.Audience[0]

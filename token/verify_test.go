@@ -149,6 +149,7 @@ func TestVerifyRules(t *testing.T) {
 		{"a string iat is ErrClaims", withClaims(map[string]any{"iat": "1772366400"}), ErrClaims},
 		{"a boolean nbf is ErrClaims", withClaims(map[string]any{"nbf": true}), ErrClaims},
 		{"a string auth_time is ErrClaims", withClaims(map[string]any{"auth_time": "yesterday"}), ErrClaims},
+		{"a number preferred_username is ErrClaims", withClaims(map[string]any{"preferred_username": 7}), ErrClaims},
 		{"a missing sub is ErrClaims", withClaims(map[string]any{"sub": nil}), ErrClaims},
 		{"an empty sub is ErrClaims", withClaims(map[string]any{"sub": ""}), ErrClaims},
 		{"a numeric sub is ErrClaims", withClaims(map[string]any{"sub": 1}), ErrClaims},

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -50,5 +53,31 @@ underscores): the variable sets the default, a flag on the command line wins.`,
 		c.versionCmd(),
 	)
 	annotateEnv(root)
+	requireSubcommands(root)
 	return root
+}
+
+// requireSubcommands makes every command that only groups others (the
+// root, user, client, keys) fail on an unknown or missing subcommand.
+// Cobra would print the group's help and exit 0 ("gatehouse user imprt
+// users.jsonl" would look like it worked); here it says what is unknown,
+// prints the usage to stderr and exits non-zero. --help still exits 0.
+func requireSubcommands(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			cmd.SetOut(cmd.ErrOrStderr())
+			cmd.Usage()
+			if len(args) > 0 {
+				msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += "; did you mean " + strings.Join(s, " or ") + "?"
+				}
+				return errors.New(msg)
+			}
+			return fmt.Errorf("%q needs a command", cmd.CommandPath())
+		}
+	}
+	for _, c := range cmd.Commands() {
+		requireSubcommands(c)
+	}
 }

@@ -125,6 +125,8 @@ func TestEveryCommandTakesDBAndHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve"}, {"migrate"}, {"version"}, {"keys", "list"}, {"keys", "rotate"}, {"client", "add"},
 		{"user", "add"}, {"user", "list"}, {"user", "disable"}, {"user", "enable"}, {"user", "passwd"}, {"user", "delete"},
+		{"user", "import"}, {"user", "set"}, {"user", "show"}, {"client", "list"}, {"client", "show"}, {"client", "delete"},
+		{"client", "rotate-secret"},
 	} {
 		out, _, err := run(t, nil, "", append(args, "--help")...)
 		if err != nil {
@@ -232,5 +234,33 @@ func TestRedactDSNHidesThePassword(t *testing.T) {
 	got := redactDSN("postgres://gh:s3cret@db:5432/gatehouse")
 	if strings.Contains(got, "s3cret") {
 		t.Fatalf("redactDSN leaked the password: %q", got)
+	}
+}
+
+func writeAll(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
+
+func TestUnknownOrMissingSubcommandsFail(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
+	for _, args := range [][]string{
+		{"bogus"}, {"user", "bogus"}, {"user", "imprt", "users.jsonl"}, {"client", "bogus"}, {"keys", "bogus"},
+		{"user"}, {"client"}, {"keys"}, {},
+	} {
+		_, stderr, err := run(t, nil, "", append(args, "--db", db)...)
+		if err == nil {
+			t.Errorf("gatehouse %q exits 0", args)
+			continue
+		}
+		if len(args) > 0 && args[len(args)-1] != "users.jsonl" && len(args) > 1 && !strings.Contains(err.Error(), "unknown command") {
+			t.Errorf("gatehouse %q: %v", args, err)
+		}
+		if len(args) > 1 && !strings.Contains(stderr, "Usage:") {
+			t.Errorf("gatehouse %q: no usage on stderr: %q", args, stderr)
+		}
+	}
+	// Help is still help.
+	for _, args := range [][]string{{"--help"}, {"user", "--help"}, {"client", "--help"}, {"user", "import", "--help"}} {
+		if _, _, err := run(t, nil, "", args...); err != nil {
+			t.Errorf("gatehouse %q: %v", args, err)
+		}
 	}
 }

@@ -9,16 +9,32 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/gatehouse/gatehouse/password"
 )
 
 // maxPasswordLine bounds what --password-stdin reads; the password policy
 // refuses anything this long anyway.
 const maxPasswordLine = 4096
 
+// errHashAsPassword: what was given as a password is a password hash.
+var errHashAsPassword = errors.New("this is a password hash, not a password: setting it would make the hash's text the password. " +
+	"Bring users in with their hashes with \"gatehouse user import FILE\" (JSON Lines or CSV with username and password_hash; see docs/migrating-from-fastapi.md)")
+
 // readPassword gets a new password: one line from stdin with fromStdin
 // (the trailing newline, and a carriage return before it, are not part of
 // it), otherwise a prompt on the terminal, typed twice. It never echoes.
+// A password hash (password.LooksLikeHash) is refused, pointing at
+// "user import".
 func (c *cli) readPassword(fromStdin bool) (string, error) {
+	pw, err := c.readPasswordText(fromStdin)
+	if err == nil && password.LooksLikeHash(pw) {
+		return "", errHashAsPassword
+	}
+	return pw, err
+}
+
+func (c *cli) readPasswordText(fromStdin bool) (string, error) {
 	if fromStdin {
 		return readLine(c.stdin)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/account"
+	"github.com/gatehouse/gatehouse/clients"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/ratelimit"
@@ -34,6 +35,7 @@ type serveOptions struct {
 	grace           time.Duration
 	alg             string
 	signup          bool
+	preferredName   bool
 	redis           string
 	redisPrefix     string
 	trustedProxies  []string
@@ -74,6 +76,7 @@ requests in flight finish, then it exits 0.`,
 	f.DurationVar(&o.grace, "reuse-grace", 10*time.Second, "window in which a just-rotated refresh token is a retry, not theft")
 	f.StringVar(&o.alg, "alg", "ES256", "signing algorithm of new keys: ES256, EdDSA or RS256")
 	f.BoolVar(&o.signup, "signup", false, "open POST /signup")
+	f.BoolVar(&o.preferredName, "preferred-username", false, "put the user's name in access tokens as preferred_username")
 	f.StringVar(&o.redis, "redis", "", "Redis URL for shared throttling counters (default: in-process counters)")
 	f.StringVar(&o.redisPrefix, "redis-prefix", "gatehouse:", "prefix of the throttling keys in Redis; the same on every replica, another for each deployment sharing one Redis")
 	f.StringSliceVar(&o.trustedProxies, "trusted-proxies", nil, "CIDRs (comma-separated) whose X-Forwarded-For is believed")
@@ -132,6 +135,8 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 		MaxAge:    o.maxAge,
 		Grace:     o.grace,
 		Logger:    logger,
+
+		PreferredUsername: o.preferredName,
 	})
 	if err != nil {
 		return err
@@ -159,10 +164,15 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 	// Closed when the shutdown starts: long polls of the revocation feed
 	// answer at once instead of holding the drain for their wait.
 	stopping := make(chan struct{})
+	cls, err := clients.New(clients.Config{Store: st, Passwords: hasher, Throttle: throttle, Logger: logger})
+	if err != nil {
+		return err
+	}
 	handler, err := httpapi.New(httpapi.Config{
 		Store:          st,
 		Sessions:       sessions,
 		Accounts:       accounts,
+		Clients:        cls,
 		Keyring:        keyring,
 		Passwords:      hasher,
 		Throttle:       throttle,

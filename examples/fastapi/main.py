@@ -12,7 +12,11 @@ algorithm, this issuer, this audience, within its lifetime).
 
 GET /orders needs the scope orders:read. No token: 401; a token that fails
 verification or was revoked: 401 invalid_token; a valid token without the
-scope: 403 insufficient_scope (RFC 6750).
+scope: 403 insufficient_scope (RFC 6750). Its answer includes the user's
+"role", a custom claim that Gatehouse puts in every token of the user
+(`gatehouse user add alice --claim role=admin`, or imported); GET /reports
+also needs role "admin" (403 otherwise), where the tutorial's own
+create_access_token wrote "user_role".
 
 Configuration (environment): GATEHOUSE_ISSUER (default
 http://127.0.0.1:8080), GATEHOUSE_AUDIENCE (default the issuer, as Gatehouse's
@@ -48,7 +52,7 @@ import pathlib
 import socket
 import sys
 
-from fastapi import FastAPI, Response, Security, status
+from fastapi import Depends, FastAPI, HTTPException, Response, Security, status
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import PlainTextResponse
 from fastapi.staticfiles import StaticFiles
@@ -117,7 +121,25 @@ def list_orders(claims: dict = Security(current_claims, scopes=["orders:read"]))
         "scopes": claims.get("scope", "").split(),
         "session_id": claims.get("sid"),
         "client_id": claims.get("client_id"),
+        "role": claims.get("role"),
     }
+
+
+def require_role(role: str):
+    """A dependency that lets through tokens whose custom claim "role" is
+    role: what the tutorial checked with user.role, read from the token."""
+
+    def check(claims: dict = Security(current_claims, scopes=["orders:read"])) -> dict:
+        if claims.get("role") != role:
+            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail=f"role {role} required")
+        return claims
+
+    return check
+
+
+@app.get("/reports")
+def reports(claims: dict = Depends(require_role("admin"))):
+    return {"reports": [], "by": claims["sub"], "role": claims["role"]}
 
 
 @app.post("/orders", status_code=status.HTTP_201_CREATED)

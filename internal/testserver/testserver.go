@@ -19,6 +19,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/account"
+	"github.com/gatehouse/gatehouse/clients"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/internal/testdb"
@@ -75,6 +76,7 @@ type Server struct {
 	Keys     *session.Keyring
 	Sessions *session.Manager
 	Accounts *account.Service
+	Clients  *clients.Service
 	Hasher   *password.Hasher
 	Throttle *ratelimit.Throttle
 	Handler  http.Handler
@@ -145,8 +147,12 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cls, err := clients.New(clients.Config{Store: used, Passwords: h, Throttle: throttle, Logger: logger, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := httpapi.Config{
-		Store: used, Sessions: m, Accounts: accounts, Keyring: keys, Passwords: h, Throttle: throttle,
+		Store: used, Sessions: m, Accounts: accounts, Clients: cls, Keyring: keys, Passwords: h, Throttle: throttle,
 		Issuer:         Issuer,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.0/8")},
 		Now:            clk.Now,
@@ -168,7 +174,7 @@ func New(t testing.TB, o Options) *Server {
 		}
 	})
 	return &Server{
-		T: t, Ctx: ctx, Store: st, Clock: clk, Keys: keys, Sessions: m, Accounts: accounts, Hasher: h, Throttle: throttle,
+		T: t, Ctx: ctx, Store: st, Clock: clk, Keys: keys, Sessions: m, Accounts: accounts, Clients: cls, Hasher: h, Throttle: throttle,
 		Handler: handler, Registry: reg, Logs: logs, URL: ts.URL, Client: ts.Client(),
 	}
 }

@@ -51,7 +51,7 @@ func TestMigrateConcurrentlyAndTwice(t *testing.T) {
 	if err := ss[0].Migrate(ctx); err != nil {
 		t.Fatalf("second migration: %v", err)
 	}
-	if _, err := ss[1].ListUsers(ctx); err != nil {
+	if _, err := ss[1].ListUsers(ctx, "", 0); err != nil {
 		t.Fatalf("schema not usable after migration: %v", err)
 	}
 }

@@ -50,7 +50,7 @@ var rotateSQL = `WITH
 		FROM ins
 		WHERE s.id = ins.session_id
 		RETURNING ` + sessionCols + `)
-	SELECT * FROM upd`
+	SELECT upd.*, ` + prefixedUserCols + ` FROM upd JOIN users u ON u.id = upd.user_id`
 
 // stateSQL reads what a caller that did not rotate needs to tell a retry
 // from reuse (gatehouse.RefreshState).
@@ -72,10 +72,15 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 	// A token that is live at the second read but was not rotated by the
 	// first statement was committed in between; one more round settles it.
 	for range 3 {
+		var winner userDest
 		s, err := scanSession(st.pool.QueryRow(ctx, rotateSQL, r.OldHash, now, r.Next.Hash, r.SealedNext,
-			utc(r.Next.CreatedAt), r.IdleTTL, r.IP, r.UserAgent, utc(r.AccessExpiresAt)))
+			utc(r.Next.CreatedAt), r.IdleTTL, r.IP, r.UserAgent, utc(r.AccessExpiresAt)), winner.dest()...)
 		if err == nil {
-			return &gatehouse.RotationResult{Session: s}, nil
+			u, err := winner.user()
+			if err != nil {
+				return nil, wrap("rotate refresh token", err)
+			}
+			return &gatehouse.RotationResult{Session: s, User: u}, nil
 		}
 		if err = wrap("rotate refresh token", err); !errors.Is(err, gatehouse.ErrNotFound) {
 			return nil, err
@@ -91,7 +96,11 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 		if err != nil {
 			return nil, wrap("rotate refresh token", err)
 		}
-		state := gatehouse.RefreshState{Session: s, User: u.user(), RotatedAt: fromNull(rotated),
+		user, err := u.user()
+		if err != nil {
+			return nil, wrap("rotate refresh token", err)
+		}
+		state := gatehouse.RefreshState{Session: s, User: user, RotatedAt: fromNull(rotated),
 			SuccessorLive: successorLive, SealedSuccessor: sealed}
 		switch gatehouse.DecideRotation(state, now, r.Grace) {
 		case gatehouse.OutcomeEnded:
@@ -99,7 +108,7 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 		case gatehouse.OutcomeLive:
 			continue
 		case gatehouse.OutcomeRetry:
-			return &gatehouse.RotationResult{Session: s, Retry: true, SealedSuccessor: sealed}, nil
+			return &gatehouse.RotationResult{Session: s, User: user, Retry: true, SealedSuccessor: sealed}, nil
 		default:
 			return &gatehouse.RotationResult{Session: s},
 				fmt.Errorf("postgres: rotate refresh token: %w", gatehouse.ErrTokenReused)

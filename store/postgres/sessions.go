@@ -100,7 +100,11 @@ func (st *Store) TokenState(ctx context.Context, sid, jti string) (*gatehouse.To
 	if err != nil {
 		return nil, wrap("token state", err)
 	}
-	return &gatehouse.TokenState{Session: s, User: u.user(), JTIRevoked: revoked}, nil
+	user, err := u.user()
+	if err != nil {
+		return nil, wrap("token state", err)
+	}
+	return &gatehouse.TokenState{Session: s, User: user, JTIRevoked: revoked}, nil
 }
 
 // ListSessions returns the user's sessions active at now, most recently

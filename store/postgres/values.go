@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -38,4 +39,29 @@ func splitScopes(s string) []string {
 		return nil
 	}
 	return f
+}
+
+// joinClaims is the text column form of custom claims: a JSON object, "{}"
+// for none.
+func joinClaims(c map[string]json.RawMessage) (string, error) {
+	if len(c) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(c)
+	return string(b), err
+}
+
+// splitClaims is the custom claims of a text column; nil for none.
+func splitClaims(s string) (map[string]json.RawMessage, error) {
+	if s == "{}" || s == "" {
+		return nil, nil
+	}
+	var c map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		return nil, err
+	}
+	if len(c) == 0 {
+		return nil, nil
+	}
+	return c, nil
 }

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func TestMigrateFrom00001KeepsDataCursorsAndHighWaterMark(t *testing.T) {
 	}
 
 	// Users from before: Version 1, the zero epoch.
-	us, err := s.ListUsers(ctx)
+	us, err := s.ListUsers(ctx, "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,4 +239,42 @@ func equalMaps(a, b map[int64]string) bool {
 		}
 	}
 	return true
+}
+
+func TestMigrateTo00003KeepsUsersAndClientsAndDownAgain(t *testing.T) {
+	ctx := context.Background()
+	s := openAt(t, 2)
+	legacyData(t, s)
+	exec(t, s, `INSERT INTO clients (id, name, secret_hash, public, created_at) VALUES ('c1', 'api', 'h', 0, ?)`, t0.UnixMicro())
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate from 00002: %v", err)
+	}
+	u, err := s.UserByID(ctx, "u1")
+	if err != nil || u.Claims != nil || u.Username != "alice" {
+		t.Fatalf("user from before 00003 = %+v, %v; want alice without claims", u, err)
+	}
+	c, err := s.ClientByID(ctx, "c1")
+	if err != nil || c.Scopes != nil || c.Audience != nil || c.AccessTTL != 0 || !c.Epoch.IsZero() || !c.AccessExpiresAt.IsZero() {
+		t.Fatalf("client from before 00003 = %+v, %v; want no scopes, audience or lifetime, zero epoch and expiry", c, err)
+	}
+	u.Claims = map[string]json.RawMessage{"role": json.RawMessage(`"admin"`)}
+	if _, err := s.UpdateUser(ctx, u, "claims"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 2); err != nil {
+		t.Fatalf("Down of 00003: %v", err)
+	}
+	if err := s.Exec(ctx, `SELECT claims FROM users`); err == nil {
+		t.Error("users.claims survived Down")
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate after Down: %v", err)
+	}
+	if u, err := s.UserByID(ctx, "u1"); err != nil || u.Claims != nil {
+		t.Errorf("after Down and Up: %+v, %v", u, err)
+	}
 }

@@ -73,7 +73,13 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 			if err != nil {
 				return err
 			}
-			res = &gatehouse.RotationResult{Session: s}
+			// The user the new access token speaks for, read under the
+			// write lock that decided the rotation (rotateSQL checked it).
+			u, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, s.UserID))
+			if err != nil {
+				return err
+			}
+			res = &gatehouse.RotationResult{Session: s, User: u}
 			return nil
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
@@ -89,7 +95,11 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 		if err != nil {
 			return err
 		}
-		state := gatehouse.RefreshState{Session: s, User: u.user(), RotatedAt: fromNullMicros(rotated),
+		user, err := u.user()
+		if err != nil {
+			return err
+		}
+		state := gatehouse.RefreshState{Session: s, User: user, RotatedAt: fromNullMicros(rotated),
 			SuccessorLive: successorLive, SealedSuccessor: sealed}
 		switch gatehouse.DecideRotation(state, r.Now, r.Grace) {
 		case gatehouse.OutcomeEnded:
@@ -99,7 +109,7 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 			// under the write lock: fail closed rather than hand out anything.
 			return errors.New("live token of a valid session did not rotate")
 		case gatehouse.OutcomeRetry:
-			res = &gatehouse.RotationResult{Session: s, Retry: true, SealedSuccessor: sealed}
+			res = &gatehouse.RotationResult{Session: s, User: user, Retry: true, SealedSuccessor: sealed}
 		default:
 			res, outcome = &gatehouse.RotationResult{Session: s}, gatehouse.ErrTokenReused
 		}

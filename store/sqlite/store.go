@@ -9,8 +9,10 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -70,7 +72,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	// The writer connection is opened first so that it, not a reader,
 	// switches a new file to WAL.
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingWriter(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -88,6 +90,27 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// pingWriter opens the writer's connection. Switching a new file to WAL
+// takes an exclusive lock, and SQLite answers SQLITE_BUSY at once, without
+// its busy handler, to a connection whose switch meets another's (several
+// processes opening one new file at once: the CLI and a starting server).
+// The switch is then tried again, for up to the busy timeout.
+func pingWriter(ctx context.Context, w *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := w.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 // Ping checks that the database answers.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -47,3 +48,28 @@ func splitScopes(s string) []string {
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
+
+// joinClaims is the TEXT column form of custom claims: a JSON object, "{}"
+// for none.
+func joinClaims(c map[string]json.RawMessage) (string, error) {
+	if len(c) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(c)
+	return string(b), err
+}
+
+// splitClaims is the custom claims of a TEXT column; nil for none.
+func splitClaims(s string) (map[string]json.RawMessage, error) {
+	if s == "{}" || s == "" {
+		return nil, nil
+	}
+	var c map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		return nil, err
+	}
+	if len(c) == 0 {
+		return nil, nil
+	}
+	return c, nil
+}

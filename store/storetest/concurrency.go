@@ -362,7 +362,7 @@ var concurrencyTests = []test{
 				t.Errorf("racer %d: %v, want nil or ErrConflict", i, err)
 			}
 		}
-		us, err := s.ListUsers(context.Background())
+		us, err := s.ListUsers(context.Background(), "", 0)
 		must(t, "ListUsers", err)
 		if won != 1 || len(us) != 1 {
 			t.Errorf("%d racers won, %d users stored; want 1 and 1", won, len(us))

@@ -11,6 +11,7 @@ import (
 // t.Cleanup.
 func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 	runGroup(t, "Users", userTests, newStore)
+	runGroup(t, "UserPages", userPageTests, newStore)
 	runGroup(t, "Clients", clientTests, newStore)
 	runGroup(t, "Sessions", sessionTests, newStore)
 	runGroup(t, "Rotation", rotationTests, newStore)
@@ -29,4 +30,5 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 // one username, InitSigningKeys, RotateSigningKeys, Purge and feed writes.
 func RunConcurrency(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 	runGroup(t, "Concurrency", concurrencyTests, newStore)
+	runGroup(t, "ClientConcurrency", clientRaceTests, newStore)
 }

@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +16,9 @@ func checkUser(t *testing.T, got, want *gatehouse.User) {
 	if got.ID != want.ID || got.Username != want.Username || got.PasswordHash != want.PasswordHash ||
 		!slices.Equal(got.Scopes, want.Scopes) || got.Disabled != want.Disabled {
 		t.Errorf("user = %+v, want %+v", got, want)
+	}
+	if !equalClaims(got.Claims, want.Claims) {
+		t.Errorf("user %s Claims = %s, want %s", want.ID, got.Claims, want.Claims)
 	}
 	checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTime(t, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
@@ -94,7 +99,7 @@ var userTests = []test{
 		for i, name := range []string{"carol", "alice", "dave", "bob"} {
 			must(t, "CreateUser", s.CreateUser(ctx, newUser("u"+string(rune('1'+i)), name)))
 		}
-		us, err := s.ListUsers(ctx)
+		us, err := s.ListUsers(ctx, "", 0)
 		must(t, "ListUsers", err)
 		var names []string
 		for _, u := range us {
@@ -105,7 +110,7 @@ var userTests = []test{
 		}
 	}},
 	{"ListUsers of an empty store is empty", func(t *testing.T, s gatehouse.Store) {
-		us, err := s.ListUsers(context.Background())
+		us, err := s.ListUsers(context.Background(), "", 0)
 		must(t, "ListUsers", err)
 		if len(us) != 0 {
 			t.Errorf("ListUsers = %d users, want none", len(us))
@@ -128,7 +133,7 @@ var userTests = []test{
 		must(t, "CreateUser", s.CreateUser(ctx, newUser("u1", "alice")))
 		must(t, "CreateUser", s.CreateUser(ctx, newUser("u2", "bob")))
 		moved, _ := moveEpoch(t, s, "u2", "logout everywhere", at(time.Hour))
-		us, err := s.ListUsers(ctx)
+		us, err := s.ListUsers(ctx, "", 0)
 		must(t, "ListUsers", err)
 		if len(us) != 2 {
 			t.Fatalf("ListUsers = %d users, want 2", len(us))
@@ -574,4 +579,10 @@ var userTests = []test{
 			t.Errorf("feed = %q, want the one user entry of the first deletion", got)
 		}
 	}},
+}
+
+// equalClaims compares custom claims by their JSON bytes; nil and empty
+// are the same.
+func equalClaims(a, b map[string]json.RawMessage) bool {
+	return maps.EqualFunc(a, b, func(x, y json.RawMessage) bool { return string(x) == string(y) })
 }
