@@ -13,6 +13,10 @@ const (
 	EventPasswordChanged = "password.changed"
 	EventUserDisabled    = "user.disabled"
 	EventAdmin           = "admin"
+	EventKeyRotated      = "key.rotated"
+	EventKeyRevoked      = "key.revoked"
+	EventKeyPolicy       = "key.policy"
+	EventKeyRewrapped    = "key.rewrapped"
 )
 
 // Event is one audit record. It never carries a password or a token: only
@@ -29,12 +33,14 @@ type Event struct {
 }
 
 // Revocation is an entry of the revocation feed: an access-token jti or a
-// session sid revoked at Time, or (kind "user") every token of user Value
-// issued before Time (its security epoch, User.Epoch). Verifiers may forget
-// it after ForgetAt, when every token it could match has expired.
+// session sid revoked at Time, (kind "user") every token of user Value
+// issued before Time (its security epoch, User.Epoch), or (kind "kid") the
+// signing key Value, revoked at Time: verifiers drop it from their key set
+// and refuse every token it signed. Verifiers may forget an entry after
+// ForgetAt, when every token it could match has expired.
 type Revocation struct {
 	Cursor   int64
-	Kind     string // RevokeJTI, RevokeSID or RevokeUser
+	Kind     string // RevokeJTI, RevokeSID, RevokeUser or RevokeKID
 	Value    string
 	Time     time.Time
 	ForgetAt time.Time
@@ -45,6 +51,12 @@ const (
 	RevokeJTI  = "jti"
 	RevokeSID  = "sid"
 	RevokeUser = "user"
+	// RevokeKID: the signing key Value was revoked (compromised): drop it
+	// from the key set and refuse every token it signed. ForgetAt is the
+	// latest exp recorded for it (SigningKey.SignedUntil) plus
+	// RevocationMargin, and never before every JWKS cached with the key in
+	// it has expired (KeyPolicy.KIDForgetAt).
+	RevokeKID = "kid"
 )
 
 // RevocationMargin is added to the latest exp of the tokens an entry can
