@@ -135,7 +135,7 @@ func TestMigrateFrom00001KeepsDataAndCursors(t *testing.T) {
 			t.Errorf("legacy session %s = %+v", id, sess)
 		}
 	}
-	st, err := s.TokenState(ctx, "s1", "")
+	st, err := s.TokenState(ctx, "s1", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestMigrationDownOf00002(t *testing.T) {
 	ctx := context.Background()
 	s, p := openAt(t, 1)
 	legacyData(t, s)
-	if err := s.Migrate(ctx); err != nil {
+	if _, err := p.UpTo(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
 	// Data of 00002: a session with a family, an epoch move and its user

@@ -130,7 +130,7 @@ func TestMigrateFrom00001KeepsDataCursorsAndHighWaterMark(t *testing.T) {
 			t.Errorf("legacy session %s = %+v", id, sess)
 		}
 	}
-	st, err := s.TokenState(ctx, "s1", "")
+	st, err := s.TokenState(ctx, "s1", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,11 @@ func TestMigrationDownOf00002(t *testing.T) {
 	ctx := context.Background()
 	s := openAt(t, 1)
 	legacyData(t, s)
-	if err := s.Migrate(ctx); err != nil {
+	p, err := s.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
 	// Data of 00002: a session with a family, an epoch move and its user
@@ -187,10 +191,6 @@ func TestMigrationDownOf00002(t *testing.T) {
 	}
 	full, seq := feedState(t, s)
 
-	p, err := s.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := p.Down(ctx); err != nil {
 		t.Fatalf("Down of 00002: %v", err)
 	}

@@ -9,8 +9,10 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // also the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/gatehouse/gatehouse"
 )
@@ -59,7 +61,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: open: restrict access: %w", err)
 		}
 	}
-	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	// The writer zeroes what it deletes (secure_delete): removed private key
+	// material, dropped sealed successors and refresh-token hashes do not
+	// linger in free space for a copy of the file to read.
+	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -69,7 +74,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	// The writer connection is opened first so that it, not a reader,
 	// switches a new file to WAL.
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingWhileBusy(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -88,6 +93,31 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// pingWhileBusy opens the writer connection. Switching a new file to WAL
+// needs its exclusive lock, and SQLite answers SQLITE_BUSY at once, without
+// the busy handler, while another process holds a lock on the new file
+// (two processes opening it at once): it tries again for up to
+// openBusyFor.
+func pingWhileBusy(ctx context.Context, w *sql.DB) error {
+	deadline := time.Now().Add(openBusyFor)
+	for {
+		err := w.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// openBusyFor bounds how long Open waits for other processes opening a
+// new file.
+const openBusyFor = 10 * time.Second
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
