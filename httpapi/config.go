@@ -139,5 +139,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /admin/users/{id}", admin(s.handleAdminDeleteUser))
 	mux.Handle("POST /admin/users/{id}/revoke-sessions", admin(s.handleAdminRevokeSessions))
 	mux.Handle("GET /admin/events", admin(s.handleAdminEvents))
+	mux.Handle("GET /admin/keys", admin(s.handleAdminListKeys))
 	mux.Handle("POST /admin/keys/rotate", admin(s.handleAdminRotateKeys))
+	mux.Handle("POST /admin/keys/{kid}/revoke", admin(s.handleAdminRevokeKey))
 }

@@ -71,7 +71,7 @@ func (m *Manager) Login(ctx context.Context, l Login) (*Grant, error) {
 		}
 		return nil, fmt.Errorf("create session: %w", err)
 	}
-	g, err := m.mint(s, scopes, now, s.AccessExpiresAt)
+	g, err := m.mint(ctx, s, scopes, now, s.AccessExpiresAt)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -116,8 +117,9 @@ func (m *Manager) accessExpiry(s *gatehouse.Session, now time.Time) time.Time {
 }
 
 // mint signs an access token for session s with the given scopes, issued
-// at now and expiring at exp (accessExpiry, recorded in the store first).
-func (m *Manager) mint(s *gatehouse.Session, scopes []string, now, exp time.Time) (*Grant, error) {
+// at now and expiring at exp (accessExpiry, recorded in the store first;
+// the keyring records it for its key too).
+func (m *Manager) mint(ctx context.Context, s *gatehouse.Session, scopes []string, now, exp time.Time) (*Grant, error) {
 	c := &gatehouse.Claims{
 		Issuer:    m.cfg.Issuer,
 		Subject:   s.UserID,
@@ -130,7 +132,7 @@ func (m *Manager) mint(s *gatehouse.Session, scopes []string, now, exp time.Time
 		Scopes:    scopes,
 		AuthTime:  s.AuthTime.Truncate(time.Second),
 	}
-	tok, err := m.keys.Signer().Sign(c)
+	tok, err := m.keys.Sign(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("sign access token: %w", err)
 	}

@@ -111,7 +111,7 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 		}
 		m.retry(ctx, res.Session, r)
 	}
-	g, err := m.mint(res.Session, scopes, now, exp)
+	g, err := m.mint(ctx, res.Session, scopes, now, exp)
 	if err != nil {
 		return nil, err
 	}

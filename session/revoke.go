@@ -14,8 +14,9 @@ import (
 // Authenticate verifies an access token for the server's own endpoints and
 // decides from durable state whether it may still be honoured: its session
 // must exist and be active, its user exist, be enabled and still be in the
-// epoch the session was created under (gatehouse.SessionValid), and its jti
-// must not be revoked. So logout, revocation, a password change, disabling,
+// epoch the session was created under (gatehouse.SessionValid), and
+// neither its jti nor the key that signed it may be revoked (a revoked key
+// is refused here at once, before this process reloads its keys). So logout, revocation, a password change, disabling,
 // a scope taken away and deletion take effect at once, on every process
 // sharing the store, and are never forgotten on anyone's clock. The claims
 // returned grant only the scopes the user still has.
@@ -41,7 +42,7 @@ func (m *Manager) AuthenticateUser(ctx context.Context, accessToken string) (*ga
 	if c.SessionID == "" {
 		return nil, nil, fmt.Errorf("%w: no session", ErrInvalidToken)
 	}
-	st, err := m.store.TokenState(ctx, c.SessionID, c.ID)
+	st, err := m.store.TokenState(ctx, c.SessionID, c.ID, c.KeyID)
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, nil, fmt.Errorf("%w: no such session", ErrInvalidToken)
 	}
@@ -51,6 +52,8 @@ func (m *Manager) AuthenticateUser(ctx context.Context, accessToken string) (*ga
 	switch {
 	case st.JTIRevoked:
 		return nil, nil, fmt.Errorf("%w: revoked", ErrInvalidToken)
+	case st.KIDRevoked:
+		return nil, nil, fmt.Errorf("%w: signed by a revoked key", ErrInvalidToken)
 	case st.Session.UserID != c.Subject || !gatehouse.SessionValid(st.Session, st.User, m.now()):
 		return nil, nil, fmt.Errorf("%w: session ended", ErrInvalidToken)
 	}
