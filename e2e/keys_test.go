@@ -356,3 +356,42 @@ func clientCredentials(t *testing.T, out string) (id, secret string) {
 	}
 	return id, secret
 }
+
+// TestTheKeyPolicyIsStoredAndGivenFlagsChangeIt: --alg on a new database
+// makes its first keys of that algorithm; a restart without it keeps the
+// stored one (restarting with another --alg used to be ignored silently; a
+// default must not undo a choice); the JWKS cache lifetime is the stored
+// one.
+func TestTheKeyPolicyIsStoredAndGivenFlagsChangeIt(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "gatehouse.db")
+	gh := startGatehouse(t, db, "127.0.0.1:0", "--alg", "EdDSA", "--jwks-max-age", "7s")
+	algs := func(base string) []string {
+		r := call(t, "GET", base, "/.well-known/jwks.json", nil, "")
+		if cc := r.header.Get("Cache-Control"); cc != "public, max-age=7" {
+			t.Errorf("Cache-Control %q, want the stored max-age=7", cc)
+		}
+		var doc struct{ Keys []struct{ Alg string } }
+		if err := json.Unmarshal([]byte(r.body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, k := range doc.Keys {
+			out = append(out, k.Alg)
+		}
+		return out
+	}
+	if got := algs(gh.url()); len(got) != 2 || got[0] != "EdDSA" || got[1] != "EdDSA" {
+		t.Fatalf("keys of a new database started with --alg EdDSA: %v, want two EdDSA keys", got)
+	}
+	gh.stop()
+	again := startGatehouse(t, db, "127.0.0.1:0")
+	if got := algs(again.url()); len(got) != 2 || got[0] != "EdDSA" || got[1] != "EdDSA" {
+		t.Fatalf("after a restart without --alg: %v, want the stored EdDSA kept", got)
+	}
+	if strings.Contains(again.logs.String(), "key policy changed") {
+		t.Errorf("a restart without flags changed the key policy:\n%s", again.logs.String())
+	}
+	if out := gatehouse(t, db, "", "keys", "list"); !strings.Contains(out, "algorithm EdDSA") || !strings.Contains(out, "JWKS cache lifetime 7s") {
+		t.Errorf("keys list:\n%s", out)
+	}
+}

@@ -25,8 +25,10 @@ type revocationView struct {
 }
 
 // handleRevocations is GET /revocations?since=CURSOR: the revocation feed
-// for resource servers, after the cursor, for registered confidential
-// clients (HTTP Basic; there is no body on a GET). "next" is the cursor of
+// for resource servers, after the cursor: "jti" and "sid" entries, "user"
+// entries (with issued_before) and "kid" entries (a revoked signing key:
+// drop it from the key set and refuse every token it signed), for
+// registered confidential clients (HTTP Basic; there is no body on a GET). "next" is the cursor of
 // the last entry returned, or since when there is none: pass it back as
 // since. An empty page means the caller is up to date.
 func (s *server) handleRevocations(w http.ResponseWriter, r *http.Request) error {

@@ -503,3 +503,27 @@ func TestSigningWhileRotatingNeverFails(t *testing.T) {
 		t.Errorf("%d failures in %d tokens, %d rotations", failures.Load(), tokens.Load(), len(keys[gatehouse.KeyRetired]))
 	}
 }
+
+// TestATokenOfAKeyRotatedElsewhereIsAcceptedAtOnce: a replica that has not
+// reloaded since another rotated twice (its active key is one this replica
+// never saw) takes the keys up when a token names an unknown kid.
+func TestATokenOfAKeyRotatedElsewhereIsAcceptedAtOnce(t *testing.T) {
+	f := newFixture(t)
+	b := f.replica(15*time.Minute, nil)
+	for range 2 {
+		f.clock.Advance(publishLead)
+		if _, err := b.Keys.Rotate(f.ctx, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := b.Sessions.Login(f.ctx, session.Login{User: f.user})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.keys.KeySet().Key(b.Keys.ActiveKey().ID()); ok {
+		t.Fatal("test setup: f already knows the new key")
+	}
+	if !f.authenticates(g.AccessToken) {
+		t.Fatal("a token signed by a key rotated on another replica was refused")
+	}
+}
