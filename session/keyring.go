@@ -48,6 +48,7 @@ type Keyring struct {
 	audit *audit.Recorder
 
 	lastReload atomic.Int64 // unix nanoseconds of the last reload forced by an unknown kid
+	otherKEK   atomic.Bool  // the store's KEK is another (a rewrap): logged once
 
 	mu        sync.RWMutex
 	view      *keyView

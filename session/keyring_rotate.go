@@ -151,6 +151,10 @@ func (k *Keyring) Maintain(ctx context.Context) error {
 	active, next := activeAndNext(stored)
 	wrote := false
 	var errs []error
+	if p.KEKID != k.kek.ID() && p.KEKID != "" && !k.otherKEK.Swap(true) {
+		k.log.Error("the signing keys are sealed under another key-encryption key (a rewrap): this process creates and rotates no keys until it is restarted with that one",
+			"kek_id", p.KEKID, "this_kek_id", k.kek.ID())
+	}
 	switch {
 	case p.KEKID != k.kek.ID() || active == nil || next == nil:
 	case next.Algorithm != p.Algorithm:

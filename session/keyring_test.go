@@ -423,6 +423,18 @@ func TestRewrapMovesTheKeysAndAnOldProcessKeepsSigning(t *testing.T) {
 	if _, err := f.keys.Rotate(f.ctx, "test"); !errors.Is(err, session.ErrWrongKEK) {
 		t.Errorf("Rotate by a process with the old KEK: %v, want ErrWrongKEK", err)
 	}
+	rot := time.Second
+	if _, err := f.keys.ChangePolicy(f.ctx, session.KeyPolicyChange{Rotation: &rot}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Second)
+	maintain(t, f.ctx, f.keys)
+	if _, keys := stored(t, f.store); len(keys[gatehouse.KeyRetired]) != 0 {
+		t.Error("a process with the old KEK rotated on schedule")
+	}
+	if !strings.Contains(f.srv.Logs.String(), "sealed under another key-encryption key (a rewrap)") {
+		t.Error("the process with the old KEK does not say it no longer creates keys")
+	}
 	// A process with the new KEK rotates; the old one verifies the new
 	// key's tokens and keeps signing with the key it has.
 	k2, err := session.LoadKeyring(f.ctx, f.store, session.KeyringConfig{KEK: next, Now: f.clock.Now})
