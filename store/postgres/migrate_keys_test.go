@@ -6,11 +6,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/gatehouse/gatehouse"
 )
 
-// beforeKeys is the last migration before 00004_key_lifecycle.
-const beforeKeys = 2
+// keysVersion is 00004_key_lifecycle.
+const keysVersion = 4
+
+// before is the last migration before version v among p's.
+func before(t *testing.T, p *goose.Provider, v int64) int64 {
+	t.Helper()
+	var prev int64
+	for _, src := range p.ListSources() {
+		if src.Version < v {
+			prev = max(prev, src.Version)
+		}
+	}
+	if prev == 0 {
+		t.Fatalf("no migration before %d", v)
+	}
+	return prev
+}
 
 // legacyKeys writes, in the schema before 00004, the keys a deployment had:
 // an EdDSA active key, its next key and a retired key, their private parts
@@ -26,7 +43,7 @@ func TestMigrateTo00004KeepsFeedAndKeys(t *testing.T) {
 	ctx := context.Background()
 	s, p := openAt(t, 1)
 	legacyData(t, s)
-	if _, err := p.UpTo(ctx, beforeKeys); err != nil {
+	if _, err := p.UpTo(ctx, before(t, p, keysVersion)); err != nil {
 		t.Fatal(err)
 	}
 	legacyKeys(t, s)
@@ -81,11 +98,12 @@ func TestMigrationDownOf00004(t *testing.T) {
 	ctx := context.Background()
 	s, p := openAt(t, 1)
 	legacyData(t, s)
-	if _, err := p.UpTo(ctx, beforeKeys); err != nil {
+	if _, err := p.UpTo(ctx, before(t, p, keysVersion)); err != nil {
 		t.Fatal(err)
 	}
 	legacyKeys(t, s)
-	if err := s.Migrate(ctx); err != nil {
+	// Up to 00004 only: Down then undoes 00004, whatever comes after it.
+	if _, err := p.UpTo(ctx, keysVersion); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SealSigningKeys(ctx, &gatehouse.KeySealing{To: "kek", Keys: []*gatehouse.SigningKey{
@@ -101,8 +119,8 @@ func TestMigrationDownOf00004(t *testing.T) {
 	if _, err := p.Down(ctx); err != nil {
 		t.Fatalf("Down of 00004: %v", err)
 	}
-	if v, err := p.GetDBVersion(ctx); err != nil || v >= 4 {
-		t.Fatalf("version after Down = %d, %v; want below 4", v, err)
+	if v, err := p.GetDBVersion(ctx); err != nil || v != before(t, p, keysVersion) {
+		t.Fatalf("version after Down = %d, %v; want %d", v, err, before(t, p, keysVersion))
 	}
 	want := maps.Clone(full)
 	maps.DeleteFunc(want, func(_ int64, e string) bool { return e == "kid:nxt" })
