@@ -47,21 +47,26 @@ type SigningKey struct {
 }
 
 // Published reports whether the key is in the key set at now: a next or
-// active key always; a retired key while a token it signed may still be
-// honoured, that is until SignedUntil plus RevocationMargin (the longest
-// clock leeway a verifier may allow, and a second), and for that margin
-// after it retired at least: a replica that has not taken up the rotation
-// yet (it does within a second) may still sign with it, recording its use
-// first.
+// active key always, a retired key before PublishedUntil.
 func (k *SigningKey) Published(now time.Time) bool {
+	return k.State != KeyRetired || now.Before(k.PublishedUntil())
+}
+
+// PublishedUntil is when a retired key leaves the key set (zero for a key
+// that is not retired): once no token it signed may still be honoured, that
+// is SignedUntil plus RevocationMargin (the longest clock leeway a verifier
+// may allow, and a second), and not before that margin after it retired: a
+// replica that has not taken up the rotation yet (it does within a second)
+// may still sign with it, recording its use first.
+func (k *SigningKey) PublishedUntil() time.Time {
 	if k.State != KeyRetired {
-		return true
+		return time.Time{}
 	}
 	until := k.SignedUntil
 	if k.RetiredAt.After(until) {
 		until = k.RetiredAt
 	}
-	return now.Before(until.Add(RevocationMargin))
+	return until.Add(RevocationMargin)
 }
 
 // KeyPolicy is the deployment's signing-key policy, kept in the store so

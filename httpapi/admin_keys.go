@@ -50,7 +50,7 @@ func (s *server) handleAdminListKeys(w http.ResponseWriter, r *http.Request) err
 		case gatehouse.KeyNext:
 			v.SignsFrom = timePtr(p.NextSignsFrom(k))
 		case gatehouse.KeyRetired:
-			v.PublishedUntil = timePtr(k.SignedUntil.Add(gatehouse.RevocationMargin))
+			v.PublishedUntil = timePtr(k.PublishedUntil())
 		}
 		out = append(out, v)
 	}

@@ -100,7 +100,7 @@ Reading needs no key-encryption key.`,
 				case gatehouse.KeyNext:
 					until = "signs from " + stamp(p.NextSignsFrom(k))
 				case gatehouse.KeyRetired:
-					until = "published until " + stamp(k.SignedUntil.Add(gatehouse.RevocationMargin))
+					until = "published until " + stamp(k.PublishedUntil())
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, sealed,
 					stamp(k.CreatedAt), stamp(k.ActivatedAt), until)
