@@ -13,6 +13,10 @@ const (
 	EventPasswordChanged = "password.changed"
 	EventUserDisabled    = "user.disabled"
 	EventAdmin           = "admin"
+	EventKeyRotated      = "key.rotated"
+	EventKeyRevoked      = "key.revoked"
+	EventKeyPolicy       = "key.policy"
+	EventKeyRewrapped    = "key.rewrapped"
 )
 
 // Event is one audit record. It never carries a password or a token: only
@@ -29,14 +33,16 @@ type Event struct {
 }
 
 // Revocation is an entry of the revocation feed: an access-token jti or a
-// session sid revoked at Time, or (kind "user") every token whose sub is
+// session sid revoked at Time; (kind "user") every token whose sub is
 // Value issued before Time: a user's (Value is its id, Time its security
 // epoch, User.Epoch), or a client's own (Value is the client_id, Time its
-// Client.Epoch). Verifiers may forget
-// it after ForgetAt, when every token it could match has expired.
+// Client.Epoch); or (kind "kid") the signing key Value, revoked at Time:
+// verifiers drop it from their key set and refuse every token it signed.
+// Verifiers may forget an entry after ForgetAt, when every token it could
+// match has expired.
 type Revocation struct {
 	Cursor   int64
-	Kind     string // RevokeJTI, RevokeSID or RevokeUser
+	Kind     string // RevokeJTI, RevokeSID, RevokeUser or RevokeKID
 	Value    string
 	Time     time.Time
 	ForgetAt time.Time
@@ -47,6 +53,12 @@ const (
 	RevokeJTI  = "jti"
 	RevokeSID  = "sid"
 	RevokeUser = "user"
+	// RevokeKID: the signing key Value was revoked (compromised): drop it
+	// from the key set and refuse every token it signed. ForgetAt is the
+	// latest exp recorded for it (SigningKey.SignedUntil) plus
+	// RevocationMargin, and never before every JWKS cached with the key in
+	// it has expired (KeyPolicy.KIDForgetAt).
+	RevokeKID = "kid"
 )
 
 // RevocationMargin is added to the latest exp of the tokens an entry can

@@ -120,10 +120,11 @@ type SessionStore interface {
 	// Session returns the session (active or not) or ErrNotFound.
 	Session(ctx context.Context, id string) (*Session, error)
 	// TokenState returns, in one read, what decides whether an access
-	// token of session sid with id jti may be honoured: the session, its
-	// user (nil if gone), and whether jti has a "jti" feed entry.
-	// ErrNotFound if the session does not exist.
-	TokenState(ctx context.Context, sid, jti string) (*TokenState, error)
+	// token of session sid with id jti, signed by the key kid, may be
+	// honoured: the session, its user (nil if gone), whether jti has a
+	// "jti" feed entry and whether kid has a "kid" feed entry (an empty
+	// jti or kid has none). ErrNotFound if the session does not exist.
+	TokenState(ctx context.Context, sid, jti, kid string) (*TokenState, error)
 	// ListSessions returns the user's sessions that are active at now,
 	// most recently used first.
 	ListSessions(ctx context.Context, userID string, now time.Time) ([]*Session, error)
@@ -174,6 +175,9 @@ type TokenState struct {
 	Session    *Session
 	User       *User // nil if the user no longer exists
 	JTIRevoked bool
+	// KIDRevoked: the key that signed the token was revoked (every process
+	// refuses its tokens at once, before it reloads its keys).
+	KIDRevoked bool
 }
 
 // RevocationStore keeps revoked access tokens and the revocation feed.
@@ -212,20 +216,68 @@ type FeedBounds struct {
 	Floor int64
 }
 
-// KeyStore keeps signing keys.
+// KeyStore keeps the signing keys and the key policy (docs/keys.md). It
+// never holds a private key in the clear: keys arrive sealed under the
+// policy's key-encryption key, except rows written before keys were
+// sealed, which SealSigningKeys replaces. Every write is conditional on the
+// state the caller decided from, so that processes sharing the store (the
+// replicas, the command line) agree on one active key.
 type KeyStore interface {
-	// SigningKeys returns every stored key, newest first.
-	SigningKeys(ctx context.Context) ([]*SigningKey, error)
+	// SigningKeys returns the key policy and every stored key, newest
+	// first, as one consistent snapshot. The policy of a store that never
+	// had one is the default (ES256, 720h, 5m).
+	SigningKeys(ctx context.Context) (*KeyPolicy, []*SigningKey, error)
+	// SetKeyPolicy writes Algorithm, Rotation, JWKSMaxAge and
+	// JWKSStaleUntil if, and only if, the stored Version is p.Version, and
+	// stores Version+1 (p.Version is set). ErrStale otherwise. It never
+	// writes KEKID (SealSigningKeys does).
+	SetKeyPolicy(ctx context.Context, p *KeyPolicy) error
 	// InitSigningKeys stores active and next if, and only if, there are no
-	// keys yet, atomically (two processes starting at once on an empty
-	// database end with one pair). It reports whether it stored them.
+	// keys yet and both are sealed under the policy's KEKID, atomically (two
+	// processes starting at once on an empty database end with one pair).
+	// It reports whether it stored them; ErrStale if the KEK is another.
 	InitSigningKeys(ctx context.Context, active, next *SigningKey) (bool, error)
-	// RotateSigningKeys atomically retires the active key (RetiredAt =
-	// now), makes the next key active, and stores newNext as the next key.
-	// ErrNotFound if there is no active or next key.
-	RotateSigningKeys(ctx context.Context, newNext *SigningKey, now time.Time) error
-	// DeleteSigningKey removes a key (retired keys whose tokens expired).
-	DeleteSigningKey(ctx context.Context, id string) error
+	// RotateSigningKeys, if, and only if, r.ActiveID is the active key,
+	// r.NextID the next key and r.NewNext is sealed under the policy's
+	// KEKID: retires the active key (RetiredAt r.Now, its private part
+	// destroyed), makes the next key active (ActivatedAt r.Now) and stores
+	// r.NewNext as the next key, atomically. ErrStale otherwise (another
+	// process rotated first, or the KEK changed); ErrConflict if
+	// r.NewNext's id exists.
+	RotateSigningKeys(ctx context.Context, r *KeyRotation) error
+	// ReplaceNextKey deletes the next key oldID and stores next in its
+	// place, if, and only if, oldID is still the next key and next is
+	// sealed under the policy's KEKID (a next key never signed, so it can
+	// go at once). ErrStale otherwise; ErrConflict if next's id exists.
+	ReplaceNextKey(ctx context.Context, oldID string, next *SigningKey) error
+	// RevokeSigningKey deletes the key r.ID, private part and all, and adds
+	// a "kid" feed entry (Value r.ID, Time r.At, forgettable at the stored
+	// policy's KIDForgetAt of its SignedUntil as it is when the revocation
+	// is written); if the key
+	// was active, the next key becomes active (ActivatedAt r.At) and
+	// r.Replacement the next key; if it was the next key, r.Replacement
+	// takes its place. One atomic operation; it returns the key as it was.
+	// ErrNotFound if there is no key r.ID; ErrStale if r.Replacement is
+	// needed and missing or not sealed under the policy's KEKID.
+	RevokeSigningKey(ctx context.Context, r *KeyRevocation) (*SigningKey, error)
+	// RecordSigned raises the key's SignedUntil to until (never lowers it).
+	// ErrNotFound if the key is gone (revoked, or retired and deleted): the
+	// caller must not sign with it. A token is handed out only after the
+	// SignedUntil covering its exp is durable.
+	RecordSigned(ctx context.Context, id string, until time.Time) error
+	// DeleteRetiredKey deletes the key id if, and only if, it is retired
+	// and both its RetiredAt and its SignedUntil are before before
+	// (conditional, so a RecordSigned racing it either lands first and
+	// keeps the key, or finds it gone). It reports whether it deleted it.
+	DeleteRetiredKey(ctx context.Context, id string, before time.Time) (bool, error)
+	// SealSigningKeys, if, and only if, the policy's KEKID is s.From and
+	// every stored key with a private part is in s.Keys, writes each key's
+	// PublicKey, PrivateKey and KEKID from s.Keys and sets the policy's
+	// KEKID to s.To, atomically. ErrStale otherwise (a key was added or the
+	// KEK changed since the caller read them); ErrNotFound if a key of
+	// s.Keys is gone. Stores make the replaced bytes unreadable where the
+	// database allows it (SQLite: secure_delete and a checkpoint).
+	SealSigningKeys(ctx context.Context, s *KeySealing) error
 }
 
 // AuditStore keeps audit events.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse"
+	"github.com/gatehouse/gatehouse/token"
 )
 
 // The tests build hostile tokens by hand, from crypto/* and raw JSON text,
@@ -217,10 +218,12 @@ type forge struct {
 	sub, sid     string
 }
 
-// loadForge reads the server's active signing key from its store.
+// loadForge reads the server's active signing key from its store and
+// opens it with the server's key-encryption key (which an attacker with a
+// copy of the database does not have: TestDatabaseCopyGivesNoSigningKey).
 func loadForge(t testing.TB, s *server, sub, sid string) *forge {
 	t.Helper()
-	keys, err := s.store.SigningKeys(s.ctx)
+	_, keys, err := s.store.SigningKeys(s.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +231,15 @@ func loadForge(t testing.TB, s *server, sub, sid string) *forge {
 	for _, k := range keys {
 		switch k.State {
 		case gatehouse.KeyActive:
-			pk, err := x509.ParsePKCS8PrivateKey(k.PrivateKey)
+			opened, err := token.OpenKey(k, s.srv.KEK)
+			if err != nil {
+				t.Fatal(err)
+			}
+			der, err := opened.MarshalPrivate()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pk, err := x509.ParsePKCS8PrivateKey(der)
 			if err != nil {
 				t.Fatal(err)
 			}

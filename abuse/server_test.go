@@ -232,7 +232,7 @@ func (s *server) state(t testing.TB) state {
 	if len(revs) > 0 {
 		st.lastCursor = revs[len(revs)-1].Cursor
 	}
-	keys, err := s.store.SigningKeys(s.ctx)
+	_, keys, err := s.store.SigningKeys(s.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

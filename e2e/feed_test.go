@@ -252,8 +252,8 @@ func TestRevocationLatency(t *testing.T) {
 		addr := ln.Addr().String()
 		ln.Close()
 		issuer := "http://" + addr
-		feedReplica := startProc(t, nil, gatehouseBin, "serve", "--db", dsn, "--addr", addr, "--issuer", issuer, "--log-format", "json")
-		writeReplica := startProc(t, nil, gatehouseBin, "serve", "--db", dsn, "--addr", "127.0.0.1:0", "--issuer", issuer, "--log-format", "json")
+		feedReplica := startProc(t, []string{"GATEHOUSE_KEY_ENCRYPTION_KEY=" + replicaKEK}, gatehouseBin, "serve", "--db", dsn, "--addr", addr, "--issuer", issuer, "--log-format", "json")
+		writeReplica := startProc(t, []string{"GATEHOUSE_KEY_ENCRYPTION_KEY=" + replicaKEK}, gatehouseBin, "serve", "--db", dsn, "--addr", "127.0.0.1:0", "--issuer", issuer, "--log-format", "json")
 		out := gatehouseOn(t, dsn, "", "client", "add", "orders-api")
 		id, secret := clientCredentials(t, out)
 		gatehouseOn(t, dsn, alicePassword+"\n", "user", "add", "alice", "--password-stdin", "--scope", "orders:read")

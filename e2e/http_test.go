@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +159,24 @@ func kids(t *testing.T, base string) []string {
 		t.Fatalf("jwks has no keys: %s", r.body)
 	}
 	return out
+}
+
+// rotateKeys rotates the keys of the server at base with the admin API and
+// returns the kid that signs after. While the next key has not been
+// published for a JWKS cache lifetime (409 with Retry-After), it waits as
+// told, and asks again, up to startupDeadline.
+func rotateKeys(t *testing.T, base, admin string) string {
+	t.Helper()
+	deadline := time.Now().Add(startupDeadline)
+	for {
+		r := call(t, "POST", base, "/admin/keys/rotate", url.Values{}, admin)
+		if r.status == http.StatusOK && r.str("active_kid") != "" {
+			return r.str("active_kid")
+		}
+		wait, err := strconv.Atoi(r.header.Get("Retry-After"))
+		if r.status != http.StatusConflict || err != nil || wait < 1 || time.Now().Add(time.Duration(wait)*time.Second).After(deadline) {
+			t.Fatalf("POST /admin/keys/rotate: %d %s (Retry-After %q)", r.status, r.body, r.header.Get("Retry-After"))
+		}
+		time.Sleep(time.Duration(wait) * time.Second)
+	}
 }

@@ -33,7 +33,9 @@ import (
 func interopServer(t *testing.T) (*proc, string) {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "gatehouse.db")
-	gh := startGatehouse(t, db, "127.0.0.1:0")
+	// A JWKS cache lifetime of a second: a rotation may happen three
+	// seconds after start (docs/keys.md).
+	gh := startGatehouse(t, db, "127.0.0.1:0", "--jwks-max-age", "1s")
 	gatehouse(t, db, alicePassword+"\n", "user", "add", "alice", "--password-stdin", "--scope", "orders:read")
 	gatehouse(t, db, alicePassword+"\n", "user", "add", "bob", "--password-stdin", "--scope", "profile")
 	return gh, db
@@ -446,9 +448,7 @@ func wantOrdersAPI(t *testing.T, gh *proc, db string, api *proc) {
 		published := kids(t, gh.url())
 		gatehouse(t, db, alicePassword+"\n", "user", "add", "root", "--password-stdin", "--scope", "gatehouse:admin")
 		admin := loginAdmin(t, gh.url(), "root", alicePassword)
-		if r := call(t, "POST", gh.url(), "/admin/keys/rotate", url.Values{}, admin.access); r.status != http.StatusOK {
-			t.Fatalf("POST /admin/keys/rotate: %d %s", r.status, r.body)
-		}
+		rotateKeys(t, gh.url(), admin.access)
 		after := login(t, gh.url(), "alice", alicePassword)
 		oldKid, newKid := jwtPart(t, before.access, 0)["kid"], jwtPart(t, after.access, 0)["kid"]
 		if oldKid == newKid || !slices.Contains(published, newKid.(string)) {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/gatehouse/gatehouse/token"
 )
 
 // The replica tests run several `gatehouse serve` processes on one
@@ -133,7 +135,7 @@ func newRedisPrefix(t *testing.T) (redisURL, prefix string) {
 func gatehouseOn(t *testing.T, dsn, stdin string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(gatehouseBin, append(args, "--db", dsn)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "GATEHOUSE_KEY_ENCRYPTION_KEY=" + replicaKEK}
 	cmd.Stdin = strings.NewReader(stdin)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
@@ -143,12 +145,18 @@ func gatehouseOn(t *testing.T, dsn, stdin string, args ...string) string {
 	return o.String()
 }
 
-// startReplica serves dsn on a free port with the common issuer, JSON logs
-// and the extra flags.
+// replicaKEK is the key-encryption key every replica of the tests shares
+// (on PostgreSQL it comes from configuration).
+var replicaKEK = string(bytes.TrimSpace(token.GenerateKEK()))
+
+// startReplica serves dsn on a free port with the common issuer and
+// key-encryption key, a JWKS cache lifetime of a second (a rotation may
+// happen three seconds after another), JSON logs and the extra flags.
 func startReplica(t *testing.T, dsn string, flags ...string) *proc {
 	t.Helper()
-	args := append([]string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--issuer", replicaIssuer, "--log-format", "json"}, flags...)
-	return startProc(t, nil, gatehouseBin, args...)
+	args := append([]string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--issuer", replicaIssuer, "--log-format", "json",
+		"--jwks-max-age", "1s"}, flags...)
+	return startProc(t, []string{"GATEHOUSE_KEY_ENCRYPTION_KEY=" + replicaKEK}, gatehouseBin, args...)
 }
 
 // raceClient keeps enough connections open per replica for a round of

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/gatehouse/gatehouse"
 )
 
 type eventView struct {
@@ -56,23 +54,5 @@ func (s *server) handleAdminEvents(w http.ResponseWriter, r *http.Request) error
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]any{"events": out, "next": next})
-	return nil
-}
-
-// handleAdminRotateKeys is POST /admin/keys/rotate: the next key starts
-// signing, the active one retires (published until its tokens expire).
-func (s *server) handleAdminRotateKeys(w http.ResponseWriter, r *http.Request) error {
-	if err := s.keyring.Rotate(r.Context()); err != nil {
-		return err
-	}
-	kid := s.keyring.Signer().Key().ID()
-	c, err := claimsFrom(r.Context())
-	if err != nil {
-		return err
-	}
-	s.audit.Record(r.Context(), &gatehouse.Event{Kind: gatehouse.EventAdmin, ClientID: c.ClientID, IP: clientIP(r, s.proxies),
-		Detail: "signing keys rotated; active kid " + kid + " (by " + c.Subject + ")"})
-	noStore(w)
-	writeJSON(w, http.StatusOK, map[string]string{"active_kid": kid})
 	return nil
 }

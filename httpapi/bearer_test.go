@@ -205,7 +205,7 @@ func TestSessionsListsAndEndsTheCallersSessions(t *testing.T) {
 // went away would.
 type failingTokenState struct{ gatehouse.Store }
 
-func (failingTokenState) TokenState(context.Context, string, string) (*gatehouse.TokenState, error) {
+func (failingTokenState) TokenState(context.Context, string, string, string) (*gatehouse.TokenState, error) {
 	return nil, errors.New("database unreachable")
 }
 
@@ -214,7 +214,7 @@ func TestABearerTokenThatCannotBeCheckedIs503NotInvalid(t *testing.T) {
 	healthy.AddUser("alice", alicePW)
 	tk := healthy.Login(t, "alice", alicePW)
 	// A second server on the same database whose TokenState fails.
-	down := testserver.New(t, testserver.Options{Store: healthy.Store, Clock: healthy.Clock,
+	down := testserver.New(t, testserver.Options{Store: healthy.Store, Clock: healthy.Clock, KEK: healthy.KEK,
 		Wrap: func(st gatehouse.Store) gatehouse.Store { return failingTokenState{st} }})
 	r := down.Bearer(t, "GET", "/userinfo", tk.AccessToken)
 	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || r.Header.Get("WWW-Authenticate") != "" {

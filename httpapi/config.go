@@ -178,5 +178,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("DELETE /admin/clients/{id}", admin(s.handleAdminDeleteClient))
 	mux.Handle("POST /admin/clients/{id}/rotate-secret", admin(s.handleAdminRotateClientSecret))
 	mux.Handle("GET /admin/events", admin(s.handleAdminEvents))
+	mux.Handle("GET /admin/keys", admin(s.handleAdminListKeys))
 	mux.Handle("POST /admin/keys/rotate", admin(s.handleAdminRotateKeys))
+	mux.Handle("POST /admin/keys/{kid}/revoke", admin(s.handleAdminRevokeKey))
 }

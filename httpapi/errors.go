@@ -67,6 +67,11 @@ func wire(err error) (*oauthError, time.Duration) {
 		}
 		return oe, 0
 	}
+	var nr *session.NotReadyError
+	if errors.As(err, &nr) {
+		return errConflict.with("the next signing key has not been published for a JWKS cache lifetime yet; it may sign from " +
+			nr.SignsFrom.UTC().Format(time.RFC3339)), 0
+	}
 	var te *account.ThrottledError
 	if errors.As(err, &te) {
 		if te.Signup {
@@ -112,6 +117,8 @@ var wireTable = []struct {
 	{account.ErrContended, errConflict.with("the user changed concurrently; retry")},
 	{session.ErrInvalidScope, errInvalidScope.with("the requested scope exceeds the scope granted")},
 	{session.ErrInvalidGrant, errInvalidGrant.with("the grant is invalid, expired or revoked")},
+	{session.ErrUnknownKey, errNotFound.with("no such signing key")},
+	{session.ErrKeysChanged, errConflict.with("the signing keys changed concurrently; look again")},
 	{password.ErrTooShort, errInvalidRequest.with("password too short")},
 	{password.ErrTooLong, errInvalidRequest.with("password too long")},
 	{password.ErrBusy, errBusy},

@@ -44,8 +44,10 @@ type feedAnswer struct {
 
 // handleRevocations is GET /revocations?since=CURSOR&wait=DURATION: the
 // revocation feed for resource servers, for registered confidential
-// clients (HTTP Basic; there is no body on a GET). docs/revocation.md is
-// its description. With wait, a reader that is up to date is answered when
+// clients (HTTP Basic; there is no body on a GET): "jti" and "sid"
+// entries, "user" entries (with issued_before) and "kid" entries (a revoked
+// signing key: drop it from the key set and refuse every token it signed).
+// docs/revocation.md is its description. With wait, a reader that is up to date is answered when
 // an entry comes, or with an empty page once wait has passed.
 func (s *server) handleRevocations(w http.ResponseWriter, r *http.Request) error {
 	q, err := url.ParseQuery(r.URL.RawQuery)

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/httpapi"
+	"github.com/gatehouse/gatehouse/session"
 )
 
 func TestMetadataListsEveryEndpoint(t *testing.T) {
@@ -78,6 +80,16 @@ func TestJWKSPublishesTheKeySet(t *testing.T) {
 	}
 	if strings.Contains(w.Body.String(), `"d"`) {
 		t.Error("the JWKS carries a private member")
+	}
+	// The cache lifetime is the stored policy's, the one every replica
+	// sends and that a next key waits for.
+	maxAge := 90 * time.Second
+	if _, err := f.keys.ChangePolicy(f.ctx, session.KeyPolicyChange{JWKSMaxAge: &maxAge}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	w = f.do(req{method: "GET", target: "/.well-known/jwks.json"})
+	if cc := w.Header().Get("Cache-Control"); cc != "public, max-age=90" {
+		t.Errorf("Cache-Control %q after the policy changed, want max-age=90", cc)
 	}
 }
 

@@ -1,17 +1,20 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
 
-// handleJWKS is GET /.well-known/jwks.json: the public keys (active, next,
-// retired while their tokens live), cacheable for five minutes so that a
-// rotation reaches verifiers well before the next key signs.
+// handleJWKS is GET /.well-known/jwks.json: the public keys (next, active,
+// retired while their tokens live), cacheable for the key policy's JWKS
+// cache lifetime (five minutes by default). A next key is published at
+// least that long before it signs, so a verifier's cached copy always
+// holds the key of any token it gets (docs/keys.md).
 func (s *server) handleJWKS(w http.ResponseWriter, r *http.Request) error {
-	b, err := s.keyring.KeySet().JWKS()
-	if err != nil {
-		return err
-	}
+	b, maxAge := s.keyring.JWKS()
 	w.Header().Set("Content-Type", "application/jwk-set+json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Cache-Control", "public, max-age="+strconv.FormatInt(int64(maxAge/time.Second), 10))
 	w.Write(b)
 	return nil
 }

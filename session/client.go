@@ -65,7 +65,7 @@ func (m *Manager) ClientCredentials(ctx context.Context, cl *gatehouse.Client, r
 		ClientID:  cl.ID,
 		Scopes:    scopes,
 	}
-	tok, err := m.keys.Signer().Sign(c)
+	tok, err := m.keys.Sign(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("sign access token: %w", err)
 	}

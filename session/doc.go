@@ -11,11 +11,20 @@
 // (client_credentials: no session, recorded with the client before they
 // are handed out, so a secret rotation revokes them).
 //
+// Keyring owns the signing keys' lifecycle (docs/keys.md): it records a
+// key's use before a token it signed is handed out, rotates on the stored
+// schedule once the next key has been published for a JWKS cache lifetime,
+// migrates the algorithm by a rotation, revokes a leaked key at once,
+// deletes retired keys once their last token has expired, and seals the
+// private keys under the key-encryption key (token.KEK). Every write it makes
+// is conditional, so replicas sharing a store agree on one active key.
+//
 // It also checks the access tokens presented to the server's own endpoints
-// (Manager.Authenticate), from durable state: the session must be active and
-// its user enabled and in the security epoch the session was created under;
-// a client's own token (Manager.Check, for introspection) lives while its
-// client exists and has not moved its epoch past the token's iat.
+// (Manager.Authenticate), from durable state: the session must be active,
+// its user enabled and in the security epoch the session was created under,
+// and neither the token's jti nor its signing key revoked; a client's own
+// token (Manager.Check, for introspection) lives while its client exists
+// and has not moved its epoch past the token's iat.
 //
 // The rule that tells live, retry, reuse and ended apart is
 // gatehouse.DecideRotation, in the domain; the stores apply it around their

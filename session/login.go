@@ -77,7 +77,7 @@ func (m *Manager) Login(ctx context.Context, l Login) (*Grant, error) {
 		}
 		return nil, fmt.Errorf("create session: %w", err)
 	}
-	g, err := m.mint(s, u, l.Client, scopes, now, s.AccessExpiresAt)
+	g, err := m.mint(ctx, s, u, l.Client, scopes, now, s.AccessExpiresAt)
 	if err != nil {
 		return nil, err
 	}

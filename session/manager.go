@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -151,9 +152,10 @@ func (m *Manager) audience(cl *gatehouse.Client) []string {
 
 // mint signs an access token for session s of user u through client cl
 // with the given scopes, issued at now and expiring at exp (accessExpiry,
-// recorded in the store first). It carries the user's custom claims, and
-// the user's name when the server is configured so.
-func (m *Manager) mint(s *gatehouse.Session, u *gatehouse.User, cl *gatehouse.Client, scopes []string, now, exp time.Time) (*Grant, error) {
+// recorded in the store first; the keyring records it for its key too).
+// It carries the user's custom claims, and the user's name when the server
+// is configured so.
+func (m *Manager) mint(ctx context.Context, s *gatehouse.Session, u *gatehouse.User, cl *gatehouse.Client, scopes []string, now, exp time.Time) (*Grant, error) {
 	if u == nil || u.ID != s.UserID {
 		return nil, errors.New("session: mint: the session's user is missing")
 	}
@@ -173,14 +175,14 @@ func (m *Manager) mint(s *gatehouse.Session, u *gatehouse.User, cl *gatehouse.Cl
 	if m.cfg.PreferredUsername {
 		c.Username = u.Username
 	}
-	tok, err := m.keys.Signer().Sign(c)
+	tok, err := m.keys.Sign(ctx, c)
 	if err != nil && len(c.Extra) > 0 {
 		// Stored claims are checked when they are set; if a later version
 		// reserves one of their names, the user still logs in, with fewer
 		// claims rather than more.
 		m.log.Error("custom claims of the user not signable; token minted without them", "user_id", u.ID, "err", err)
 		c.Extra = nil
-		tok, err = m.keys.Signer().Sign(c)
+		tok, err = m.keys.Sign(ctx, c)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sign access token: %w", err)

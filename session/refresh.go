@@ -116,7 +116,7 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 		}
 		m.retry(ctx, res.Session, r)
 	}
-	g, err := m.mint(res.Session, res.User, r.Client, scopes, now, exp)
+	g, err := m.mint(ctx, res.Session, res.User, r.Client, scopes, now, exp)
 	if err != nil {
 		return nil, err
 	}

@@ -15,12 +15,13 @@ import (
 // endpoints and decides from durable state whether it may still be
 // honoured: its session must exist and be active, its user exist, be
 // enabled and still be in the epoch the session was created under
-// (gatehouse.SessionValid), and its jti must not be revoked. So logout,
-// revocation, a password change, disabling, a scope taken away and
-// deletion take effect at once, on every process sharing the store, and
-// are never forgotten on anyone's clock. The claims returned grant only
-// the scopes the user still has. A client's own token (client_credentials)
-// speaks for no user, and is refused.
+// (gatehouse.SessionValid), and neither its jti nor the key that signed it
+// may be revoked (a revoked key is refused here at once, before this
+// process reloads its keys). So logout, revocation, a password change,
+// disabling, a scope taken away and deletion take effect at once, on every
+// process sharing the store, and are never forgotten on anyone's clock.
+// The claims returned grant only the scopes the user still has. A client's
+// own token (client_credentials) speaks for no user, and is refused.
 //
 // Errors: ErrInvalidToken (wrapping the cause), or a wrapped store error
 // (the token could not be checked).
@@ -72,7 +73,7 @@ func (m *Manager) Check(ctx context.Context, accessToken string) (*Token, error)
 	if c.SessionID == "" {
 		return m.checkClientToken(ctx, c)
 	}
-	st, err := m.store.TokenState(ctx, c.SessionID, c.ID)
+	st, err := m.store.TokenState(ctx, c.SessionID, c.ID, c.KeyID)
 	if errors.Is(err, gatehouse.ErrNotFound) {
 		return nil, fmt.Errorf("%w: no such session", ErrInvalidToken)
 	}
@@ -82,6 +83,8 @@ func (m *Manager) Check(ctx context.Context, accessToken string) (*Token, error)
 	switch {
 	case st.JTIRevoked:
 		return nil, fmt.Errorf("%w: revoked", ErrInvalidToken)
+	case st.KIDRevoked:
+		return nil, fmt.Errorf("%w: signed by a revoked key", ErrInvalidToken)
 	case st.Session.UserID != c.Subject || st.Session.ClientID != c.ClientID || !gatehouse.SessionValid(st.Session, st.User, m.now()):
 		return nil, fmt.Errorf("%w: session ended", ErrInvalidToken)
 	}

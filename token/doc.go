@@ -8,6 +8,10 @@
 //     by its RFC 7638 thumbprint.
 //   - KeySet and its JWKS form (public members only; HS256 never published).
 //   - Signer, which mints access tokens from gatehouse.Claims.
+//   - The stored form of a key: its public half in the clear, its private
+//     half sealed under a key-encryption key (KEK, SealKey and OpenKey:
+//     AES-256-GCM from crypto/aes and crypto/cipher under a key derived with
+//     crypto/hkdf, the key's algorithm and kid as additional data).
 //   - Verifier, which accepts only the narrow profile Gatehouse mints and
 //     refuses everything else with an error that is ErrInvalid plus a finer
 //     sentinel (ErrMalformed, ErrSignature, ErrExpired, ...).

@@ -1,6 +1,7 @@
 package token
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -127,6 +128,39 @@ func FuzzParseJWKS(f *testing.F) {
 		back, err := ParseJWKS(again)
 		if err != nil || len(back.Keys()) != len(s.Keys()) {
 			t.Fatalf("re-reading %s: %v", again, err)
+		}
+	})
+}
+
+// FuzzOpenKey: whatever a row holds, OpenKey and PublicFromStored either
+// refuse it or return the key the row names, without panicking.
+func FuzzOpenKey(f *testing.F) {
+	kek, err := NewKEK(bytes.Repeat([]byte{7}, KEKSize))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, k := range fixedKeys(f) {
+		if !k.CanSign() {
+			continue
+		}
+		sk, err := SealKey(k, kek, gatehouse.KeyNext, testNow)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(sk.ID, sk.Algorithm, sk.PublicKey, sk.PrivateKey, true)
+		der, _ := k.MarshalPrivate()
+		f.Add(sk.ID, sk.Algorithm, sk.PublicKey, der, false)
+	}
+	f.Fuzz(func(t *testing.T, kid, alg string, pub, priv []byte, sealed bool) {
+		sk := &gatehouse.SigningKey{ID: kid, Algorithm: alg, PublicKey: pub, PrivateKey: priv}
+		if sealed {
+			sk.KEKID = kek.ID()
+		}
+		if k, err := OpenKey(sk, kek); err == nil && (k.ID() != kid || string(k.Algorithm()) != alg || !k.CanSign()) {
+			t.Fatalf("OpenKey returned key %s (%s) for a row of %s (%s)", k.ID(), k.Algorithm(), kid, alg)
+		}
+		if k, err := PublicFromStored(sk); err == nil && (k.ID() != kid || k.CanSign()) {
+			t.Fatalf("PublicFromStored returned key %s for a row of %s", k.ID(), kid)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package token
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -9,9 +8,6 @@ import (
 	"crypto/rsa"
 	"math/big"
 	"testing"
-	"time"
-
-	"github.com/gatehouse/gatehouse"
 )
 
 // rfc7638Key is the RSA public key of RFC 7638 §3.1.
@@ -127,62 +123,6 @@ func TestParsePrivateKeyRefusesAnotherAlgorithm(t *testing.T) {
 	if _, err := ParsePrivateKey(ES256, []byte("not DER")); err == nil {
 		t.Fatal("garbage parsed")
 	}
-}
-
-func TestStoredKeys(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	k := mustKey(t, ES256)
-	sk, err := StoredKey(k, gatehouse.KeyRetired, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sk.ID != k.ID() || sk.Algorithm != "ES256" || sk.State != gatehouse.KeyRetired ||
-		!sk.CreatedAt.Equal(now) || !sk.RetiredAt.Equal(now) {
-		t.Fatalf("stored key = %+v", sk)
-	}
-	back, err := KeyFromStored(sk)
-	if err != nil || back.ID() != k.ID() {
-		t.Fatalf("KeyFromStored = %v, %v", back, err)
-	}
-
-	t.Run("an active key has no RetiredAt", func(t *testing.T) {
-		sk, _ := StoredKey(k, gatehouse.KeyActive, now)
-		if !sk.RetiredAt.IsZero() {
-			t.Fatal("RetiredAt set")
-		}
-	})
-	t.Run("a stored id that is not the thumbprint is refused", func(t *testing.T) {
-		bad := *sk
-		bad.ID = mustKey(t, ES256).ID()
-		if _, err := KeyFromStored(&bad); err == nil {
-			t.Fatal("accepted")
-		}
-	})
-	t.Run("a stored algorithm that does not suit the key is refused", func(t *testing.T) {
-		bad := *sk
-		bad.Algorithm = "RS256"
-		if _, err := KeyFromStored(&bad); err == nil {
-			t.Fatal("accepted")
-		}
-	})
-	t.Run("a public key cannot be stored", func(t *testing.T) {
-		if _, err := StoredKey(k.Public(), gatehouse.KeyActive, now); err == nil {
-			t.Fatal("accepted")
-		}
-	})
-	t.Run("an unknown state is refused", func(t *testing.T) {
-		if _, err := StoredKey(k, "lost", now); err == nil {
-			t.Fatal("accepted")
-		}
-	})
-	t.Run("an HS256 key stores its raw secret", func(t *testing.T) {
-		h := mustKey(t, HS256)
-		sk, _ := StoredKey(h, gatehouse.KeyActive, now)
-		back, err := KeyFromStored(sk)
-		if err != nil || back.ID() != h.ID() || !bytes.Equal(sk.PrivateKey, h.secret) {
-			t.Fatalf("KeyFromStored = %v, %v", back, err)
-		}
-	})
 }
 
 func TestKeySet(t *testing.T) {

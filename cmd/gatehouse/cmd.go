@@ -5,17 +5,21 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 )
 
 // cli is what every command shares: where it writes, where it reads a
-// password from, how it reads the environment, and the --db flag.
+// password from, how it reads the environment and the clock, and the --db
+// flag.
 type cli struct {
 	stdout, stderr io.Writer
 	stdin          io.Reader
 	lookupEnv      func(string) (string, bool)
-	db             string
+	// now is the clock of the keys commands; nil is time.Now.
+	now func() time.Time
+	db  string
 }
 
 // newRootCmd builds the whole command tree. It touches no global state, so

@@ -81,19 +81,22 @@ func TestEveryServeFlagOfTheContractHasItsDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"addr":             "127.0.0.1:8080",
-		"db":               "sqlite:gatehouse.db",
-		"issuer":           "",
-		"audience":         "",
-		"access-ttl":       "15m0s",
-		"refresh-idle-ttl": "336h0m0s",
-		"session-max-age":  "2160h0m0s",
-		"reuse-grace":      "10s",
-		"alg":              "ES256",
-		"signup":           "false",
-		"redis":            "",
-		"trusted-proxies":  "[]",
-		"log-format":       "text",
+		"addr":                    "127.0.0.1:8080",
+		"db":                      "sqlite:gatehouse.db",
+		"issuer":                  "",
+		"audience":                "",
+		"access-ttl":              "15m0s",
+		"refresh-idle-ttl":        "336h0m0s",
+		"session-max-age":         "2160h0m0s",
+		"reuse-grace":             "10s",
+		"alg":                     "ES256",
+		"signup":                  "false",
+		"redis":                   "",
+		"trusted-proxies":         "[]",
+		"log-format":              "text",
+		"key-rotation":            "720h0m0s",
+		"jwks-max-age":            "5m0s",
+		"key-encryption-key-file": "",
 	}
 	for name, def := range want {
 		f := serve.Flags().Lookup(name)
@@ -114,7 +117,8 @@ func TestServeHelpListsEveryEnvTwin(t *testing.T) {
 	}
 	for _, name := range []string{"GATEHOUSE_ADDR", "GATEHOUSE_DB", "GATEHOUSE_ISSUER", "GATEHOUSE_AUDIENCE",
 		"GATEHOUSE_ACCESS_TTL", "GATEHOUSE_REFRESH_IDLE_TTL", "GATEHOUSE_SESSION_MAX_AGE", "GATEHOUSE_REUSE_GRACE",
-		"GATEHOUSE_ALG", "GATEHOUSE_SIGNUP", "GATEHOUSE_REDIS", "GATEHOUSE_TRUSTED_PROXIES", "GATEHOUSE_LOG_FORMAT"} {
+		"GATEHOUSE_ALG", "GATEHOUSE_SIGNUP", "GATEHOUSE_REDIS", "GATEHOUSE_TRUSTED_PROXIES", "GATEHOUSE_LOG_FORMAT",
+		"GATEHOUSE_KEY_ROTATION", "GATEHOUSE_JWKS_MAX_AGE", "GATEHOUSE_KEY_ENCRYPTION_KEY_FILE", "GATEHOUSE_KEY_ENCRYPTION_KEY"} {
 		if !strings.Contains(out, name) {
 			t.Errorf("serve --help does not mention %s", name)
 		}
@@ -123,7 +127,7 @@ func TestServeHelpListsEveryEnvTwin(t *testing.T) {
 
 func TestEveryCommandTakesDBAndHelp(t *testing.T) {
 	for _, args := range [][]string{
-		{"serve"}, {"migrate"}, {"version"}, {"keys", "list"}, {"keys", "rotate"}, {"client", "add"},
+		{"serve"}, {"migrate"}, {"version"}, {"keys", "list"}, {"keys", "rotate"}, {"keys", "revoke"}, {"keys", "rewrap"}, {"client", "add"},
 		{"user", "add"}, {"user", "list"}, {"user", "disable"}, {"user", "enable"}, {"user", "passwd"}, {"user", "delete"},
 		{"user", "import"}, {"user", "set"}, {"user", "show"}, {"client", "list"}, {"client", "show"}, {"client", "delete"},
 		{"client", "rotate-secret"},

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/account"
+	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/clients"
 	"github.com/gatehouse/gatehouse/httpapi"
 	"github.com/gatehouse/gatehouse/password"
@@ -43,12 +44,17 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	corsOrigins     []string
 	devCookies      bool
+	keyRotation     time.Duration
+	jwksMaxAge      time.Duration
+	kekFile         string
 }
 
-// Intervals of the background loops: a key rotation made by the CLI or
-// another replica reaches this process within keyReloadEvery.
+// Intervals of the background loops: a key rotation or revocation made by
+// the CLI or another replica reaches this process within keyReloadEvery
+// (gatehouse.KeyPublishMargin counts on it being a second); reading the
+// keys is one small query.
 const (
-	keyReloadEvery    = 10 * time.Second
+	keyReloadEvery    = time.Second
 	housekeepingEvery = 10 * time.Minute
 )
 
@@ -63,7 +69,7 @@ and a signing key on first start. SIGTERM or SIGINT stops it gracefully:
 requests in flight finish, then it exits 0.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.serve(cmd.Context(), o)
+			return c.serve(cmd.Context(), o, cmd.Flags().Changed)
 		},
 	}
 	f := cmd.Flags()
@@ -74,7 +80,13 @@ requests in flight finish, then it exits 0.`,
 	f.DurationVar(&o.idleTTL, "refresh-idle-ttl", 336*time.Hour, "a session ends after this long unused")
 	f.DurationVar(&o.maxAge, "session-max-age", 2160*time.Hour, "a session ends this long after login, used or not")
 	f.DurationVar(&o.grace, "reuse-grace", 10*time.Second, "window in which a just-rotated refresh token is a retry, not theft")
-	f.StringVar(&o.alg, "alg", "ES256", "signing algorithm of new keys: ES256, EdDSA or RS256")
+	f.StringVar(&o.alg, "alg", "ES256", "signing algorithm of new keys: ES256, EdDSA or RS256. Stored for every replica; "+
+		"when given and not the stored one, the next key is replaced and a rotation migrates to it (default: the stored one, ES256 on a new database)")
+	f.DurationVar(&o.keyRotation, "key-rotation", 720*time.Hour, "signing-key rotation period; 0 turns scheduled rotation off. "+
+		"Stored for every replica when given (default: the stored one, 720h on a new database)")
+	f.DurationVar(&o.jwksMaxAge, "jwks-max-age", 5*time.Minute, "Cache-Control max-age of the JWKS; a next key is published this long before it signs. "+
+		"Stored for every replica when given (default: the stored one, 5m on a new database)")
+	f.StringVar(&o.kekFile, "key-encryption-key-file", "", kekFlagUsage)
 	f.BoolVar(&o.signup, "signup", false, "open POST /signup")
 	f.BoolVar(&o.preferredName, "preferred-username", false, "put the user's name in access tokens as preferred_username")
 	f.StringVar(&o.redis, "redis", "", "Redis URL for shared throttling counters (default: in-process counters)")
@@ -87,7 +99,7 @@ requests in flight finish, then it exits 0.`,
 	return cmd
 }
 
-func (c *cli) serve(ctx context.Context, o serveOptions) error {
+func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string) bool) error {
 	logger, err := newLogger(o.logFormat, c.stderr)
 	if err != nil {
 		return err
@@ -117,14 +129,47 @@ func (c *cli) serve(ctx context.Context, o serveOptions) error {
 		issuer = defaultIssuer(ln.Addr().String())
 	}
 
-	keyring, err := session.LoadKeyring(ctx, st, session.KeyringConfig{
-		Algorithm: alg,
-		Retain:    o.accessTTL + time.Minute,
-		Logger:    logger,
-	})
+	kek, err := c.loadKEK(ctx, st, o.kekFile, true)
 	if err != nil {
 		return err
 	}
+	logger.Info("key-encryption key", "source", kek.source, "kek_id", kek.kek.ID())
+	if kek.warning != "" {
+		logger.Warn(kek.warning)
+	}
+	// The key policy is the deployment's: flags given to this server
+	// change it for every replica; flags left out keep what is stored. It
+	// is applied first, so that the keys of a new database are of the
+	// configured algorithm from the start.
+	var change session.KeyPolicyChange
+	if given("alg") {
+		change.Algorithm = alg
+	}
+	if given("key-rotation") {
+		change.Rotation = &o.keyRotation
+	}
+	if given("jwks-max-age") {
+		change.JWKSMaxAge = &o.jwksMaxAge
+	}
+	keyCfg := session.KeyringConfig{KEK: kek.kek, Logger: logger, Audit: audit.New(st, logger, nil)}
+	if err := session.CheckKEK(ctx, st, kek.kek); err != nil {
+		return err
+	}
+	if _, err := session.ApplyKeyPolicy(ctx, st, change, keyCfg, "a server started with --alg, --key-rotation or --jwks-max-age"); err != nil {
+		return err
+	}
+	keyring, err := session.LoadKeyring(ctx, st, keyCfg)
+	if err != nil {
+		return err
+	}
+	// A new algorithm replaces the next key now; a rotation due is done.
+	if err := keyring.Maintain(ctx); err != nil {
+		return err
+	}
+	p := keyring.Policy()
+	logger.Info("signing keys", "alg", p.Algorithm, "rotation", p.Rotation.String(), "jwks_max_age", p.JWKSMaxAge.String(),
+		"active_kid", keyring.ActiveKey().ID())
+
 	sessions, err := session.New(session.Config{
 		Store:     st,
 		Keyring:   keyring,

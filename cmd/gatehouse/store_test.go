@@ -56,15 +56,20 @@ func TestDBPostgresOpensAndMigrates(t *testing.T) {
 	if !strings.Contains(out, "alice") {
 		t.Fatalf("user list = %q, want alice", out)
 	}
-	if _, _, err := run(t, nil, "", "keys", "rotate", "--db", dsn); err != nil {
-		t.Fatalf("keys rotate: %v", err)
+	// The keys commands need the replicas' key-encryption key.
+	if _, _, err := run(t, nil, "", "keys", "rotate", "--db", dsn); err == nil || !strings.Contains(err.Error(), "no key-encryption key") {
+		t.Fatalf("keys rotate on PostgreSQL without a key-encryption key: %v, want a refusal", err)
+	}
+	env := map[string]string{"GATEHOUSE_KEY_ENCRYPTION_KEY": testKEK}
+	if _, _, err := run(t, env, "", "keys", "rotate", "--alg", "EdDSA", "--db", dsn); err != nil {
+		t.Fatalf("keys rotate --alg EdDSA: %v", err)
 	}
 	out, _, err = run(t, nil, "", "keys", "list", "--db", dsn)
 	if err != nil {
 		t.Fatalf("keys list: %v", err)
 	}
-	if !strings.Contains(out, "active") {
-		t.Fatalf("keys list = %q, want an active key", out)
+	if !strings.Contains(out, "active") || !strings.Contains(out, "algorithm EdDSA") {
+		t.Fatalf("keys list = %q, want an active key and the algorithm EdDSA", out)
 	}
 }
 

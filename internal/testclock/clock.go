@@ -31,3 +31,14 @@ func (c *Clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+// Set moves the clock to t, which must not be before its time: a clock
+// never goes back.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.Before(c.t) {
+		panic("testclock: Set would move the clock back")
+	}
+	c.t = t
+}

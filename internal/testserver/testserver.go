@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse/gatehouse/ratelimit"
 	"github.com/gatehouse/gatehouse/session"
 	"github.com/gatehouse/gatehouse/store/postgres"
+	"github.com/gatehouse/gatehouse/token"
 )
 
 // Issuer is the issuer of every test server.
@@ -65,6 +66,8 @@ type Options struct {
 	HTTP func(*httpapi.Config)
 	// Clock is the server's clock; default a new one at Start.
 	Clock *testclock.Clock
+	// KEK seals the signing keys; default a new random one.
+	KEK *token.KEK
 }
 
 // Server is a running test server.
@@ -73,6 +76,7 @@ type Server struct {
 	Ctx      context.Context
 	Store    gatehouse.Store // the raw store (not decorated by Options.Wrap)
 	Clock    *testclock.Clock
+	KEK      *token.KEK
 	Keys     *session.Keyring
 	Sessions *session.Manager
 	Accounts *account.Service
@@ -108,9 +112,16 @@ func New(t testing.TB, o Options) *Server {
 	if o.Wrap != nil {
 		used = o.Wrap(st)
 	}
+	var err error
 	logs := &SyncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	keys, err := session.LoadKeyring(ctx, used, session.KeyringConfig{Now: clk.Now})
+	kek := o.KEK
+	if kek == nil {
+		if kek, err = token.ParseKEK(token.GenerateKEK()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := session.LoadKeyring(ctx, used, session.KeyringConfig{KEK: kek, Now: clk.Now, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +185,7 @@ func New(t testing.TB, o Options) *Server {
 		}
 	})
 	return &Server{
-		T: t, Ctx: ctx, Store: st, Clock: clk, Keys: keys, Sessions: m, Accounts: accounts, Clients: cls, Hasher: h, Throttle: throttle,
+		T: t, Ctx: ctx, Store: st, Clock: clk, KEK: kek, Keys: keys, Sessions: m, Accounts: accounts, Clients: cls, Hasher: h, Throttle: throttle,
 		Handler: handler, Registry: reg, Logs: logs, URL: ts.URL, Client: ts.Client(),
 	}
 }

@@ -22,8 +22,12 @@
 //   - Revocation feed entries are written under a transaction-scoped
 //     advisory lock, so their cursors are committed in cursor order and a
 //     reader polling with ?since= never skips one.
-//   - InitSigningKeys and RotateSigningKeys serialise on an advisory lock;
-//     partial unique indexes keep exactly one active and one next key.
+//   - Writes that change which signing keys exist or their states
+//     serialise on an advisory lock, and each is conditional on the keys
+//     (and the key-encryption key) the caller saw; partial unique indexes
+//     keep exactly one active and one next key. RecordSigned takes only its
+//     key's row lock: a conditional DELETE of the key waits for it and sees
+//     the raised signed_until, or it finds the row gone.
 //   - Purge takes pg_try_advisory_xact_lock: one replica purges, the others
 //     return zero stats at once.
 //

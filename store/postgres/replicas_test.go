@@ -133,12 +133,13 @@ func TestPurgeWhileAnotherReplicaPurgesReturnsNothing(t *testing.T) {
 }
 
 func signingKey(id string) *gatehouse.SigningKey {
-	return &gatehouse.SigningKey{ID: id, Algorithm: "ES256", PrivateKey: []byte("der:" + id), CreatedAt: t0}
+	return &gatehouse.SigningKey{ID: id, Algorithm: "ES256", PublicKey: []byte("public:" + id), PrivateKey: []byte("sealed:" + id),
+		KEKID: "kek-1", CreatedAt: t0}
 }
 
 func keyStates(t *testing.T, s *Store) map[gatehouse.KeyState][]string {
 	t.Helper()
-	ks, err := s.SigningKeys(context.Background())
+	_, ks, err := s.SigningKeys(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,12 +150,21 @@ func keyStates(t *testing.T, s *Store) map[gatehouse.KeyState][]string {
 	return m
 }
 
+// adoptKEK makes kek-1 the key-encryption key of the empty database.
+func adoptKEK(t *testing.T, s *Store) {
+	t.Helper()
+	if err := s.SealSigningKeys(context.Background(), &gatehouse.KeySealing{To: "kek-1"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestInitSigningKeysConcurrentlyStoresOnePair(t *testing.T) {
 	ctx := context.Background()
 	ss := replicas(t, 4)
 	if err := ss[0].Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	adoptKEK(t, ss[0])
 	stored := make([]bool, len(ss))
 	errs := each(ss, func(i int, s *Store) (err error) {
 		stored[i], err = s.InitSigningKeys(ctx, signingKey(fmt.Sprintf("a%d", i)), signingKey(fmt.Sprintf("n%d", i)))
@@ -175,33 +185,32 @@ func TestInitSigningKeysConcurrentlyStoresOnePair(t *testing.T) {
 	}
 }
 
-func TestRotateSigningKeysConcurrentlyKeepsOneActiveKey(t *testing.T) {
+func TestReplicasRotatingFromOneStateRotateOnce(t *testing.T) {
 	ctx := context.Background()
 	ss := replicas(t, 4)
 	if err := ss[0].Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	adoptKEK(t, ss[0])
 	if _, err := ss[0].InitSigningKeys(ctx, signingKey("a"), signingKey("n")); err != nil {
 		t.Fatal(err)
 	}
 	errs := each(ss, func(i int, s *Store) error {
-		return s.RotateSigningKeys(ctx, signingKey(fmt.Sprintf("new%d", i)), t0.Add(time.Hour))
+		return s.RotateSigningKeys(ctx, &gatehouse.KeyRotation{ActiveID: "a", NextID: "n",
+			NewNext: signingKey(fmt.Sprintf("new%d", i)), Now: t0.Add(time.Hour)})
 	})
+	won := 0
 	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("replica %d: %v", i, err)
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, gatehouse.ErrStale):
+			t.Fatalf("replica %d: %v, want nil or ErrStale", i, err)
 		}
 	}
 	m := keyStates(t, ss[0])
-	if len(m[gatehouse.KeyActive]) != 1 || len(m[gatehouse.KeyNext]) != 1 || len(m[gatehouse.KeyRetired]) != len(ss) {
-		t.Fatalf("keys after %d rotations: %v; want one active, one next, %d retired", len(ss), m, len(ss))
-	}
-}
-
-func TestRotateSigningKeysWithoutKeysIsNotFound(t *testing.T) {
-	s := newTestStore(t)
-	err := s.RotateSigningKeys(context.Background(), signingKey("x"), t0)
-	if !errors.Is(err, gatehouse.ErrNotFound) {
-		t.Fatalf("err = %v, want ErrNotFound", err)
+	if won != 1 || len(m[gatehouse.KeyActive]) != 1 || m[gatehouse.KeyActive][0] != "n" || len(m[gatehouse.KeyNext]) != 1 ||
+		len(m[gatehouse.KeyRetired]) != 1 {
+		t.Fatalf("%d replicas rotated; keys %v; want one rotation: n active, a retired", won, m)
 	}
 }

@@ -87,16 +87,18 @@ func (st *Store) Session(ctx context.Context, id string) (*gatehouse.Session, er
 	return s, wrap("session", err)
 }
 
-// TokenState reads the session, its user and whether jti is revoked, in
-// one statement.
-func (st *Store) TokenState(ctx context.Context, sid, jti string) (*gatehouse.TokenState, error) {
+// TokenState reads the session, its user and whether jti and kid are
+// revoked, in one statement.
+func (st *Store) TokenState(ctx context.Context, sid, jti, kid string) (*gatehouse.TokenState, error) {
 	var (
-		u       userDest
-		revoked bool
+		u                   userDest
+		jtiRevoked, kidGone bool
 	)
 	s, err := scanSession(st.pool.QueryRow(ctx, `SELECT `+sessionCols+`, `+prefixedUserCols+`,
-		EXISTS (SELECT 1 FROM revocations WHERE $2 <> '' AND kind = 'jti' AND value = $2)
-		FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = $1`, sid, jti), append(u.dest(), &revoked)...)
+		EXISTS (SELECT 1 FROM revocations WHERE $2 <> '' AND kind = 'jti' AND value = $2),
+		EXISTS (SELECT 1 FROM revocations WHERE $3 <> '' AND kind = 'kid' AND value = $3)
+		FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id = $1`, sid, jti, kid),
+		append(u.dest(), &jtiRevoked, &kidGone)...)
 	if err != nil {
 		return nil, wrap("token state", err)
 	}
@@ -104,7 +106,7 @@ func (st *Store) TokenState(ctx context.Context, sid, jti string) (*gatehouse.To
 	if err != nil {
 		return nil, wrap("token state", err)
 	}
-	return &gatehouse.TokenState{Session: s, User: user, JTIRevoked: revoked}, nil
+	return &gatehouse.TokenState{Session: s, User: user, JTIRevoked: jtiRevoked, KIDRevoked: kidGone}, nil
 }
 
 // ListSessions returns the user's sessions active at now, most recently

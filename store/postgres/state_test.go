@@ -49,7 +49,7 @@ func TestSessionWhoseUserRowIsGone(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM users WHERE id = 'u1'`); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.TokenState(ctx, "s1", "j1")
+	st, err := s.TokenState(ctx, "s1", "j1", "")
 	if err != nil {
 		t.Fatalf("TokenState: %v", err)
 	}
@@ -69,7 +69,7 @@ func TestSessionInAnotherEpochThanItsUser(t *testing.T) {
 	if _, err := s.pool.Exec(ctx, `UPDATE users SET epoch = $1 WHERE id = 'u1'`, t0); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.TokenState(ctx, "s1", "")
+	st, err := s.TokenState(ctx, "s1", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

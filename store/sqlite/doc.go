@@ -7,6 +7,12 @@
 // returns: nothing acknowledged to a client is lost on a crash or power
 // failure. Foreign keys are on (refresh tokens go with their session).
 //
+// What is deleted does not linger: the writer runs with secure_delete, so
+// deleted rows (refresh-token hashes, dropped sealed successors, signing
+// keys) are zeroed rather than left in free space, and a write that removes
+// private key material checkpoints the WAL (TRUNCATE), so that the old page
+// is neither in the database file nor in its -wal (docs/keys.md).
+//
 // Concurrency: a Store holds two connection pools on the file. Writes go
 // through a pool of one connection whose transactions begin IMMEDIATE
 // (_txlock=immediate), taking SQLite's write lock at BEGIN: writers of one

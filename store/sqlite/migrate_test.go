@@ -131,7 +131,7 @@ func TestMigrateFrom00001KeepsDataCursorsAndHighWaterMark(t *testing.T) {
 			t.Errorf("legacy session %s = %+v", id, sess)
 		}
 	}
-	st, err := s.TokenState(ctx, "s1", "")
+	st, err := s.TokenState(ctx, "s1", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestSessionWhoseUserRowIsGone(t *testing.T) {
 	if err := s.Exec(ctx, `DELETE FROM users WHERE id = 'u1'`); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.TokenState(ctx, "s1", "j1")
+	st, err := s.TokenState(ctx, "s1", "j1", "")
 	if err != nil {
 		t.Fatalf("TokenState: %v", err)
 	}
@@ -86,7 +86,7 @@ func TestSessionInAnotherEpochThanItsUser(t *testing.T) {
 	if err := s.Exec(ctx, `UPDATE users SET epoch = ? WHERE id = 'u1'`, t0.UnixMicro()); err != nil {
 		t.Fatal(err)
 	}
-	st, err := s.TokenState(ctx, "s1", "")
+	st, err := s.TokenState(ctx, "s1", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

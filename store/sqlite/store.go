@@ -62,7 +62,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: open: restrict access: %w", err)
 		}
 	}
-	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_txlock=immediate")
+	// The writer zeroes what it deletes (secure_delete): removed private key
+	// material, dropped sealed successors and refresh-token hashes do not
+	// linger in free space for a copy of the file to read.
+	w, err := sql.Open("sqlite", path+"?"+pragmas+"&_pragma=secure_delete(1)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}

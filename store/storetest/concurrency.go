@@ -340,7 +340,7 @@ var concurrencyTests = []test{
 			if ended != 1 {
 				t.Fatalf("round %d: the move ended %d sessions, want 1", round, ended)
 			}
-			st, err := s.TokenState(ctx, sid, "")
+			st, err := s.TokenState(ctx, sid, "", "")
 			must(t, "TokenState", err)
 			if gatehouse.SessionValid(st.Session, st.User, now.Add(time.Second)) {
 				t.Fatalf("round %d: session %s still valid after the epoch move", round, sid)
@@ -369,6 +369,7 @@ var concurrencyTests = []test{
 		}
 	}},
 	{"concurrent InitSigningKeys store one pair", func(t *testing.T, s gatehouse.Store) {
+		adoptKEK(t, s)
 		stored := make([]bool, racers)
 		errs := make([]error, racers)
 		race(racers, func(i int) {
@@ -393,26 +394,115 @@ var concurrencyTests = []test{
 			t.Errorf("keys = %q, want %q", got, want)
 		}
 	}},
-	{"concurrent RotateSigningKeys leave exactly one active key", func(t *testing.T, s gatehouse.Store) {
+	{"concurrent RotateSigningKeys from one state: exactly one rotates", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
-		_, err := s.InitSigningKeys(ctx, newKey("a", gatehouse.KeyActive, at(0)), newKey("n", gatehouse.KeyNext, at(0)))
-		must(t, "InitSigningKeys", err)
-		const n = 10
-		errs := make([]error, n)
-		race(n, func(i int) {
-			errs[i] = s.RotateSigningKeys(ctx, newKey(fmt.Sprintf("k%d", i), gatehouse.KeyNext, at(time.Hour)), at(time.Hour))
-		})
-		for i, err := range errs {
-			must(t, fmt.Sprintf("RotateSigningKeys %d", i), err)
+		initKeys(t, s)
+		for round := range 5 {
+			_, ks, err := s.SigningKeys(ctx)
+			must(t, "SigningKeys", err)
+			var active, next string
+			for _, k := range ks {
+				switch k.State {
+				case gatehouse.KeyActive:
+					active = k.ID
+				case gatehouse.KeyNext:
+					next = k.ID
+				}
+			}
+			const n = 10
+			errs := make([]error, n)
+			race(n, func(i int) {
+				errs[i] = s.RotateSigningKeys(ctx, keyRotation(active, next, fmt.Sprintf("r%d-%d", round, i), at(time.Hour)))
+			})
+			won := 0
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					won++
+				case !errors.Is(err, gatehouse.ErrStale):
+					t.Fatalf("round %d, racer %d: %v, want nil or ErrStale", round, i, err)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("round %d: %d racers rotated, want 1", round, won)
+			}
 		}
-		ks, err := s.SigningKeys(ctx)
+		_, ks, err := s.SigningKeys(ctx)
 		must(t, "SigningKeys", err)
 		count := map[gatehouse.KeyState]int{}
 		for _, k := range ks {
 			count[k.State]++
 		}
-		if count[gatehouse.KeyActive] != 1 || count[gatehouse.KeyNext] != 1 || count[gatehouse.KeyRetired] != n {
-			t.Errorf("after %d rotations: %v, want 1 active, 1 next, %d retired", n, count, n)
+		if count[gatehouse.KeyActive] != 1 || count[gatehouse.KeyNext] != 1 || count[gatehouse.KeyRetired] != 5 {
+			t.Errorf("after 5 rounds: %v, want 1 active, 1 next, 5 retired", count)
+		}
+	}},
+	{"RecordSigned racing DeleteRetiredKey: a key whose token is recorded is never deleted", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		initKeys(t, s)
+		for round := range rounds {
+			must(t, "RotateSigningKeys", s.RotateSigningKeys(ctx, keyRotation(fmt.Sprintf("k%d", round+1),
+				fmt.Sprintf("k%d", round+2), fmt.Sprintf("k%d", round+3), at(time.Hour))))
+			retired := fmt.Sprintf("k%d", round+1)
+			cutoff, until := at(time.Hour+time.Minute), at(time.Hour+15*time.Minute)
+			var recErr, delErr error
+			var deleted bool
+			race(2, func(i int) {
+				if i == 0 {
+					recErr = s.RecordSigned(ctx, retired, until)
+				} else {
+					deleted, delErr = s.DeleteRetiredKey(ctx, retired, cutoff)
+				}
+			})
+			must(t, "DeleteRetiredKey", delErr)
+			_, m := storedKeys(t, s)
+			switch {
+			case recErr == nil && (deleted || m[retired] == nil):
+				t.Fatalf("round %d: a token was recorded for %s, yet the key was deleted", round, retired)
+			case recErr == nil:
+				checkTime(t, "SignedUntil", m[retired].SignedUntil, until)
+			case !errors.Is(recErr, gatehouse.ErrNotFound) || !deleted:
+				t.Fatalf("round %d: RecordSigned = %v, deleted %v; want ErrNotFound after the deletion", round, recErr, deleted)
+			}
+		}
+	}},
+	{"RecordSigned racing RevokeSigningKey: the kid entry outlives every token recorded", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		initKeys(t, s)
+		for round := range rounds {
+			_, ks, err := s.SigningKeys(ctx)
+			must(t, "SigningKeys", err)
+			var active string
+			for _, k := range ks {
+				if k.State == gatehouse.KeyActive {
+					active = k.ID
+				}
+			}
+			revokedAt, until := at(time.Hour), at(time.Hour+time.Duration(round+1)*time.Minute)
+			var recErr, revErr error
+			race(2, func(i int) {
+				if i == 0 {
+					recErr = s.RecordSigned(ctx, active, until)
+				} else {
+					_, revErr = s.RevokeSigningKey(ctx, &gatehouse.KeyRevocation{ID: active,
+						Replacement: newKey(fmt.Sprintf("r%d", round), gatehouse.KeyNext, at(time.Hour)), At: revokedAt})
+				}
+			})
+			must(t, "RevokeSigningKey", revErr)
+			var entry *gatehouse.Revocation
+			for _, e := range kidEntries(t, s) {
+				if e.Value == active {
+					entry = &e
+				}
+			}
+			switch {
+			case entry == nil:
+				t.Fatalf("round %d: no kid entry for %s", round, active)
+			case recErr == nil && entry.ForgetAt.Before(until.Add(gatehouse.RevocationMargin)):
+				t.Fatalf("round %d: a token of %s recorded until %v, yet its entry is forgettable at %v", round, active, until, entry.ForgetAt)
+			case recErr != nil && !errors.Is(recErr, gatehouse.ErrNotFound):
+				t.Fatalf("round %d: RecordSigned = %v, want nil or ErrNotFound", round, recErr)
+			}
 		}
 	}},
 	{"concurrent Purge calls do not fail and purge everything once", func(t *testing.T, s gatehouse.Store) {

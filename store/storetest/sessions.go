@@ -163,7 +163,7 @@ var sessionTests = []test{
 		sess, _ := createSession(t, s, "s1", "u1", at(0))
 		u, err := s.UserByID(ctx, "u1")
 		must(t, "UserByID", err)
-		st, err := s.TokenState(ctx, "s1", "j1")
+		st, err := s.TokenState(ctx, "s1", "j1", "")
 		must(t, "TokenState", err)
 		checkSession(t, st.Session, sess)
 		if st.User == nil {
@@ -181,7 +181,7 @@ var sessionTests = []test{
 			jti  string
 			want bool
 		}{{"j1", true}, {"j2", false}, {"", false}, {"s1", false}} {
-			st, err := s.TokenState(ctx, "s1", tc.jti)
+			st, err := s.TokenState(ctx, "s1", tc.jti, "")
 			must(t, "TokenState", err)
 			if st.JTIRevoked != tc.want {
 				t.Errorf("TokenState(s1, %q).JTIRevoked = %v, want %v", tc.jti, st.JTIRevoked, tc.want)
@@ -189,7 +189,7 @@ var sessionTests = []test{
 		}
 		// A revoked session, or its user in another epoch, is read as it is.
 		moved, _ := moveEpoch(t, s, "u1", "password changed", at(2*time.Minute))
-		st, err = s.TokenState(ctx, "s1", "")
+		st, err = s.TokenState(ctx, "s1", "", "")
 		must(t, "TokenState", err)
 		checkTime(t, "RevokedAt", st.Session.RevokedAt, at(2*time.Minute))
 		checkUser(t, st.User, moved)
@@ -199,14 +199,14 @@ var sessionTests = []test{
 	}},
 	{"TokenState of an unknown or deleted session is ErrNotFound", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
-		_, err := s.TokenState(ctx, "nope", "j1")
+		_, err := s.TokenState(ctx, "nope", "j1", "")
 		wantErr(t, "TokenState of an unknown session", err, gatehouse.ErrNotFound)
 		// DeleteUser removes the sessions with the user: a token of a
 		// deleted user finds no session at all.
 		createSession(t, s, "s1", "u1", at(0))
 		_, err = s.DeleteUser(ctx, "u1", "deleted", at(time.Minute))
 		must(t, "DeleteUser", err)
-		_, err = s.TokenState(ctx, "s1", "j1")
+		_, err = s.TokenState(ctx, "s1", "j1", "")
 		wantErr(t, "TokenState of a deleted user's session", err, gatehouse.ErrNotFound)
 	}},
 	{"SessionByRefreshHash of an unknown hash is ErrNotFound", func(t *testing.T, s gatehouse.Store) {

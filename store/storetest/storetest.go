@@ -27,7 +27,9 @@ func Run(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 // other caller gets its successor, one lineage, every round), rotation
 // against revocation and against an epoch move, logins against an epoch
 // move, concurrent UpdateUser from one Version, concurrent CreateUser with
-// one username, InitSigningKeys, RotateSigningKeys, Purge and feed writes.
+// one username, InitSigningKeys, RotateSigningKeys (one winner per state),
+// RecordSigned against the deletion and the revocation of its key, Purge
+// and feed writes.
 func RunConcurrency(t *testing.T, newStore func(t *testing.T) gatehouse.Store) {
 	runGroup(t, "Concurrency", concurrencyTests, newStore)
 	runGroup(t, "ClientConcurrency", clientRaceTests, newStore)

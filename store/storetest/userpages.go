@@ -31,7 +31,7 @@ var userPageTests = []test{
 		must(t, "UserByID", err)
 		checkUser(t, got, u)
 		sess, _ := createSession(t, s, "s1", "u1", at(0))
-		st, err := s.TokenState(ctx, sess.ID, "")
+		st, err := s.TokenState(ctx, sess.ID, "", "")
 		must(t, "TokenState", err)
 		if !equalClaims(st.User.Claims, u.Claims) {
 			t.Errorf("TokenState user claims = %s, want %s", st.User.Claims, u.Claims)

@@ -529,7 +529,7 @@ var userTests = []test{
 		for _, id := range []string{"s1", "s2", "gone"} {
 			_, err := s.Session(ctx, id)
 			wantErr(t, "Session("+id+")", err, gatehouse.ErrNotFound)
-			_, err = s.TokenState(ctx, id, "")
+			_, err = s.TokenState(ctx, id, "", "")
 			wantErr(t, "TokenState("+id+")", err, gatehouse.ErrNotFound)
 		}
 		for _, h := range [][]byte{h1, hash("s2/0"), hash("s2/1")} {
