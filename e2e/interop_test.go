@@ -270,19 +270,7 @@ func decodeJSON(t *testing.T, resp *http.Response) map[string]any {
 // addClient registers a confidential client and returns its id and secret.
 func addClient(t *testing.T, db, name string) (id, secret string) {
 	t.Helper()
-	out := gatehouse(t, db, "", "client", "add", name)
-	for line := range strings.SplitSeq(out, "\n") {
-		if v, ok := strings.CutPrefix(line, "client_id:"); ok {
-			id = strings.TrimSpace(v)
-		}
-		if v, ok := strings.CutPrefix(line, "client_secret:"); ok {
-			secret = strings.TrimSpace(v)
-		}
-	}
-	if id == "" || secret == "" {
-		t.Fatalf("client add printed no id or secret:\n%s", out)
-	}
-	return id, secret
+	return clientCredentials(t, gatehouse(t, db, "", "client", "add", name))
 }
 
 // runPython runs a script of testdata/interop with the system Python and
