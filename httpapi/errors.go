@@ -124,7 +124,9 @@ var wireTable = []struct {
 	{password.ErrBusy, errBusy},
 	{session.ErrUnauthorizedClient, errInvalidClient.with("client_credentials is for confidential clients: authenticate with the client's secret")},
 	{session.ErrInvalidClient, errInvalidClient},
-	{session.ErrUnavailable, errBusy},
+	// The store could not serve the call (store/resilient): retry later.
+	// session.ErrUnavailable is the same error.
+	{gatehouse.ErrUnavailable, errBusy.with("the server cannot reach its database just now; retry later")},
 	{clients.ErrInvalidClient, errInvalidClient},
 	{clients.ErrNotFound, errNotFound.with("no such client")},
 	{clients.ErrIDTaken, errConflict.with("client_id taken (by a client, or a user's id)")},
