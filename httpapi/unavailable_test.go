@@ -20,7 +20,9 @@ import (
 func resilientFixture(t *testing.T, opts ...fixtureOpt) *fixture {
 	t.Helper()
 	srv := testserver.New(t, testserver.Options{
-		Wrap: func(st gatehouse.Store) gatehouse.Store { return resilient.Wrap(st, resilient.Config{Timeout: time.Second}) },
+		Wrap: func(st gatehouse.Store) gatehouse.Store {
+			return resilient.Wrap(st, resilient.Config{Timeout: time.Second})
+		},
 		HTTP: func(c *httpapi.Config) {
 			for _, o := range opts {
 				o(c)
