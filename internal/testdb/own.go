@@ -195,10 +195,48 @@ func (in *Instance) Restart(ready func(context.Context) error) {
 
 // Freeze stops every process of the server (SIGSTOP): connections stay
 // open and connects are accepted by the kernel, but nothing answers.
-func (in *Instance) Freeze() { syscall.Kill(-in.cmd.Process.Pid, syscall.SIGSTOP) }
+// PostgreSQL's backends each start a session of their own (setsid), so
+// the server's processes are its process and its children.
+func (in *Instance) Freeze() { in.signalAll(syscall.SIGSTOP) }
 
 // Thaw resumes a frozen server (SIGCONT).
-func (in *Instance) Thaw() { syscall.Kill(-in.cmd.Process.Pid, syscall.SIGCONT) }
+func (in *Instance) Thaw() { in.signalAll(syscall.SIGCONT) }
+
+func (in *Instance) signalAll(sig syscall.Signal) {
+	pid := in.cmd.Process.Pid
+	syscall.Kill(-pid, sig)
+	for _, c := range children(pid) {
+		syscall.Kill(c, sig)
+	}
+}
+
+// children lists the processes whose parent is pid (from /proc).
+func children(pid int) []int {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var out []int
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may contain spaces and parentheses.
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, _ := strconv.Atoi(f[1]); ppid == pid {
+			if c, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
 
 func (in *Instance) kill() {
 	if in.cmd == nil {
@@ -209,8 +247,12 @@ func (in *Instance) kill() {
 		return
 	default:
 	}
-	syscall.Kill(-in.cmd.Process.Pid, syscall.SIGCONT)
+	in.signalAll(syscall.SIGCONT)
+	kids := children(in.cmd.Process.Pid)
 	syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+	for _, c := range kids {
+		syscall.Kill(c, syscall.SIGKILL)
+	}
 	<-in.done
 }
 

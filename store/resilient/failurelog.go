@@ -50,5 +50,5 @@ func (l *failureLog) failed(op, cause string, err error) {
 	l.mu.Unlock()
 	l.log.LogAttrs(context.Background(), slog.LevelError, "store unavailable",
 		slog.String("cause", cause), slog.String("op", op), slog.Any("err", err),
-		slog.Int("suppressed", suppressed), slog.Duration("interval", l.every))
+		slog.Int("suppressed", suppressed), slog.String("interval", l.every.String()))
 }
