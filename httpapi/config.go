@@ -133,6 +133,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	s.audit = audit.New(s.store, s.log, s.now)
 	s.ready = &readiness{check: cfg.Ready, now: s.now}
+	s.ready.wasReady.Store(true)
 	if s.ready.check == nil {
 		s.ready.check = s.store.Ping
 	}

@@ -8,6 +8,9 @@ import (
 // handleHealthz is GET /healthz: the process answers.
 func (s *server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	if !s.ready.wasReady.Swap(true) {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "ready: the database takes writes")
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
@@ -23,10 +26,16 @@ func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.ready.get(r.Context()); err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelWarn, "not ready: the database cannot take a write", slog.Any("err", err))
+		// Logged when readiness turns, not at every poll.
+		if s.ready.wasReady.Swap(false) {
+			s.log.LogAttrs(r.Context(), slog.LevelWarn, "not ready: the database cannot take a write", slog.Any("err", err))
+		}
 		retryAfter(w, 0)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
 		return
+	}
+	if !s.ready.wasReady.Swap(true) {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "ready: the database takes writes")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,10 @@ type readiness struct {
 	mu      sync.Mutex
 	at      time.Time
 	lastErr error
+
+	// wasReady is the last answer given, so that a change is logged
+	// once. A server starts ready: its first check ran at start.
+	wasReady atomic.Bool
 }
 
 func (rd *readiness) get(ctx context.Context) error {
