@@ -10,7 +10,7 @@ import (
 
 // readyCacheFor is how long a readiness answer is reused: /readyz may be
 // polled by every load balancer and orchestrator each second, and the
-// check writes (docs/operations-failures.md).
+// check writes (docs/failures.md).
 const readyCacheFor = time.Second
 
 // readyTimeout bounds one readiness check.

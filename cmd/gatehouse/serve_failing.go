@@ -15,7 +15,7 @@ import (
 )
 
 // failOptions are the flags of how `gatehouse serve` fails and stops
-// (docs/operations-failures.md).
+// (docs/failures.md).
 type failOptions struct {
 	dbTimeout  time.Duration
 	drainDelay time.Duration

@@ -1,5 +1,5 @@
 // Package resilient wraps a gatehouse.Store so that a failing database
-// fails well (docs/operations-failures.md):
+// fails well (docs/failures.md):
 //
 //   - every call has a deadline (Config.Timeout, the server's --db-timeout),
 //     except WaitRevocations, which blocks by design until its caller's
