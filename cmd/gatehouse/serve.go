@@ -68,7 +68,8 @@ func (c *cli) serveCmd() *cobra.Command {
 		Long: `Run the Gatehouse server. With no flags it listens on 127.0.0.1:8080 and
 keeps everything in the SQLite file ./gatehouse.db, creating it, its schema
 and a signing key on first start. SIGTERM or SIGINT stops it gracefully:
-requests in flight finish, then it exits 0.`,
+/readyz answers 503 for --drain-delay while requests are still served, then
+requests in flight finish and it exits 0 (docs/failures.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.serve(cmd.Context(), o, cmd.Flags().Changed)
