@@ -124,9 +124,10 @@ var wireTable = []struct {
 	{password.ErrBusy, errBusy},
 	{session.ErrUnauthorizedClient, errInvalidClient.with("client_credentials is for confidential clients: authenticate with the client's secret")},
 	{session.ErrInvalidClient, errInvalidClient},
-	// The store could not serve the call (store/resilient): retry later.
-	// session.ErrUnavailable is the same error.
-	{gatehouse.ErrUnavailable, errBusy.with("the server cannot reach its database just now; retry later")},
+	// The store could not serve the call (store/resilient), or the
+	// session layer cannot serve it yet (session.ErrUnavailable is the
+	// same error): retry later.
+	{gatehouse.ErrUnavailable, errBusy.with("temporarily unavailable; retry later")},
 	{clients.ErrInvalidClient, errInvalidClient},
 	{clients.ErrNotFound, errNotFound.with("no such client")},
 	{clients.ErrIDTaken, errConflict.with("client_id taken (by a client, or a user's id)")},

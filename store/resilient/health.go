@@ -24,7 +24,7 @@ type writeHealth struct {
 func (h *writeHealth) record(now time.Time, err error) {
 	switch {
 	case errors.Is(err, gatehouse.ErrUnavailable):
-	case err == nil || Classify(err) == "" && isDomain(err):
+	case err == nil || isDomain(err):
 	default:
 		return
 	}

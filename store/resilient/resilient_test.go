@@ -143,3 +143,39 @@ type stuckClose struct {
 }
 
 func (s *stuckClose) Close() error { <-s.release; return s.Store.Close() }
+
+// frozenWrites is a real SQLite store (it probes writes for real) whose
+// RevokeSession hangs, as a write that cannot commit.
+type frozenWrites struct{ gatehouse.Store }
+
+func (f frozenWrites) RevokeSession(ctx context.Context, id, reason string, at time.Time) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (f frozenWrites) ProbeWrite(ctx context.Context) error {
+	return f.Store.(resilient.WriteProber).ProbeWrite(ctx)
+}
+
+func TestAFailedWriteKeepsHealthFailingForAMomentThoughTheProbeSucceeds(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	st := resilient.Wrap(frozenWrites{testdb.SQLite(t)}, resilient.Config{Timeout: 20 * time.Millisecond, Now: clock})
+	ctx := context.Background()
+	if err := st.Health(ctx); err != nil {
+		t.Fatalf("Health before any failure: %v", err)
+	}
+	if err := st.RevokeSession(ctx, "s1", "test", now); !errors.Is(err, gatehouse.ErrUnavailable) {
+		t.Fatalf("RevokeSession = %v, want ErrUnavailable", err)
+	}
+	if err := st.Health(ctx); !errors.Is(err, gatehouse.ErrUnavailable) {
+		t.Fatalf("Health just after a write failed = %v, want ErrUnavailable", err)
+	}
+	mu.Lock()
+	now = now.Add(5 * time.Second)
+	mu.Unlock()
+	if err := st.Health(ctx); err != nil {
+		t.Fatalf("Health once the failure is old and the probe succeeds = %v, want nil", err)
+	}
+}
