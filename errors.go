@@ -21,4 +21,10 @@ var (
 	// password was checked against). Nothing was written; the caller reads
 	// again and decides again, or gives up.
 	ErrStale = errors.New("gatehouse: changed since read")
+	// ErrUnavailable: the store cannot serve the call just now (the
+	// database is down, frozen past the call's deadline, out of disk,
+	// read-only, or out of connections). Nothing may be assumed written;
+	// the caller answers "retry later" (503), never a 500. store/resilient
+	// classifies the drivers' errors into it.
+	ErrUnavailable = errors.New("gatehouse: store unavailable")
 )

@@ -8,6 +8,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -47,7 +48,9 @@ func (r *Recorder) Record(ctx context.Context, e *gatehouse.Event) {
 	if r.store == nil {
 		return
 	}
-	if err := r.store.RecordEvent(ctx, e); err != nil {
+	// An unavailable store is logged where it fails, rate-limited
+	// (store/resilient); the event itself is in the line above.
+	if err := r.store.RecordEvent(ctx, e); err != nil && !errors.Is(err, gatehouse.ErrUnavailable) {
 		r.log.LogAttrs(ctx, slog.LevelError, "record audit event", slog.String("kind", e.Kind), slog.Any("err", err))
 	}
 }

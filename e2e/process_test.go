@@ -47,7 +47,9 @@ func startProc(t *testing.T, env []string, bin string, args ...string) *proc {
 func startProcIn(t *testing.T, dir string, env []string, bin string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	// No drain delay unless a test asks for one (--drain-delay): most
+	// tests stop servers nobody balances load to.
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "GATEHOUSE_DRAIN_DELAY=0"}, env...)
 	cmd.Dir = dir
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -31,7 +31,11 @@ func (v verifier) Verify(ctx context.Context, tok string) (*guard.Claims, error)
 		return nil, err
 	}
 	if err != nil {
-		v.s.log.LogAttrs(ctx, slog.LevelError, "access token not checked", slog.Any("err", err))
+		// An unavailable store is logged where it fails, at most once per
+		// cause and interval (store/resilient); anything else here.
+		if !errors.Is(err, gatehouse.ErrUnavailable) {
+			v.s.log.LogAttrs(ctx, slog.LevelError, "access token not checked", slog.Any("err", err))
+		}
 		return nil, fmt.Errorf("%w: %w", guard.ErrUnavailable, err)
 	}
 	if slot, ok := ctx.Value(userSlotKey{}).(*userSlot); ok {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -64,6 +65,15 @@ type Config struct {
 	// browser-mode cookies, for local development over plain HTTP; New
 	// refuses it unless the issuer is a loopback address.
 	DevCookies bool
+
+	// Ready is the check behind GET /readyz: nil when a write can succeed
+	// now (store/resilient's Health). Default: the store's Ping.
+	Ready func(context.Context) error
+	// Draining, when closed, turns /readyz 503 and asks every client to
+	// close its connection after its response, while requests are still
+	// served: close it when SIGTERM arrives, the drain delay before the
+	// listener closes.
+	Draining <-chan struct{}
 }
 
 // server holds the handlers' dependencies.
@@ -86,6 +96,8 @@ type server struct {
 	csrf      *guard.CSRF
 	cookies   cookieJar
 	assets    map[string]asset
+	ready     *readiness
+	drain     <-chan struct{}
 }
 
 // New returns the server's HTTP handler: every route of design.md §2,
@@ -120,6 +132,12 @@ func New(cfg Config) (http.Handler, error) {
 		s.now = time.Now
 	}
 	s.audit = audit.New(s.store, s.log, s.now)
+	s.ready = &readiness{check: cfg.Ready, now: s.now}
+	s.ready.wasReady.Store(true)
+	if s.ready.check == nil {
+		s.ready.check = s.store.Ping
+	}
+	s.drain = cfg.Draining
 	if err := s.browserMode(cfg); err != nil {
 		return nil, err
 	}
@@ -129,7 +147,7 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.secure(h), nil
+	return s.secure(s.closeWhenDraining(h)), nil
 }
 
 func (s *server) routes(mux *http.ServeMux) {

@@ -124,7 +124,10 @@ var wireTable = []struct {
 	{password.ErrBusy, errBusy},
 	{session.ErrUnauthorizedClient, errInvalidClient.with("client_credentials is for confidential clients: authenticate with the client's secret")},
 	{session.ErrInvalidClient, errInvalidClient},
-	{session.ErrUnavailable, errBusy},
+	// The store could not serve the call (store/resilient), or the
+	// session layer cannot serve it yet (session.ErrUnavailable is the
+	// same error): retry later.
+	{gatehouse.ErrUnavailable, errBusy.with("temporarily unavailable; retry later")},
 	{clients.ErrInvalidClient, errInvalidClient},
 	{clients.ErrNotFound, errNotFound.with("no such client")},
 	{clients.ErrIDTaken, errConflict.with("client_id taken (by a client, or a user's id)")},

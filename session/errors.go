@@ -1,6 +1,10 @@
 package session
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/gatehouse/gatehouse"
+)
 
 // Domain errors. httpapi maps them to the wire (RFC 6749 §5.2, RFC 6750).
 var (
@@ -21,5 +25,7 @@ var (
 	// its secret was checked; nothing was handed out.
 	ErrInvalidClient = errors.New("session: invalid client")
 	// ErrUnavailable: the request cannot be served just now; retry shortly.
-	ErrUnavailable = errors.New("session: temporarily unavailable")
+	// It is the store's gatehouse.ErrUnavailable: one "retry later" for
+	// the whole server.
+	ErrUnavailable = gatehouse.ErrUnavailable
 )

@@ -318,7 +318,9 @@ func (k *Keyring) Run(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := k.Maintain(ctx); err != nil && ctx.Err() == nil {
+			// An unavailable store is logged where it fails, at most once
+			// per cause and interval (store/resilient), not every tick.
+			if err := k.Maintain(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, gatehouse.ErrUnavailable) {
 				k.log.Error("signing keys", "err", err)
 			}
 		}

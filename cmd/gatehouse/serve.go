@@ -47,6 +47,8 @@ type serveOptions struct {
 	keyRotation     time.Duration
 	jwksMaxAge      time.Duration
 	kekFile         string
+
+	fail failOptions // --db-timeout, --drain-delay
 }
 
 // Intervals of the background loops: a key rotation or revocation made by
@@ -66,7 +68,8 @@ func (c *cli) serveCmd() *cobra.Command {
 		Long: `Run the Gatehouse server. With no flags it listens on 127.0.0.1:8080 and
 keeps everything in the SQLite file ./gatehouse.db, creating it, its schema
 and a signing key on first start. SIGTERM or SIGINT stops it gracefully:
-requests in flight finish, then it exits 0.`,
+/readyz answers 503 for --drain-delay while requests are still served, then
+requests in flight finish and it exits 0 (docs/failures.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.serve(cmd.Context(), o, cmd.Flags().Changed)
@@ -96,6 +99,7 @@ requests in flight finish, then it exits 0.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
 	f.StringSliceVar(&o.corsOrigins, "cors-origins", nil, "exact origins (comma-separated, scheme://host[:port]) whose pages may call /token, /revoke, /userinfo, /logout, /sessions and /session/* with credentials (see docs/browser.md)")
 	f.BoolVar(&o.devCookies, "dev-cookies", false, "plain-HTTP browser-mode cookies, without Secure and the __Host-/__Secure- prefixes, for local development (needs a loopback issuer)")
+	o.fail.register(f)
 	return cmd
 }
 
@@ -112,11 +116,17 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 	if err != nil {
 		return err
 	}
+	if err := o.fail.validate(); err != nil {
+		return err
+	}
 
-	st, err := c.openMigrated(ctx)
+	raw, err := c.openMigrated(ctx)
 	if err != nil {
 		return err
 	}
+	// Every store call from here on has a deadline, and an unreachable
+	// database answers 503 (store/resilient).
+	st := resilientStore(raw, o.fail, logger)
 	defer st.Close()
 
 	ln, err := net.Listen("tcp", o.addr)
@@ -209,6 +219,9 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 	// Closed when the shutdown starts: long polls of the revocation feed
 	// answer at once instead of holding the drain for their wait.
 	stopping := make(chan struct{})
+	// Closed when SIGTERM arrives, the drain delay before the listener
+	// closes: /readyz turns 503.
+	draining := make(chan struct{})
 	cls, err := clients.New(clients.Config{Store: st, Passwords: hasher, Throttle: throttle, Logger: logger})
 	if err != nil {
 		return err
@@ -229,6 +242,9 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		Stopping:       stopping,
 		CORSOrigins:    splitList(o.corsOrigins),
 		DevCookies:     o.devCookies,
+
+		Ready:    st.Health,
+		Draining: draining,
 	})
 	if err != nil {
 		return err
@@ -261,11 +277,8 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining requests in flight", "timeout", o.shutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("graceful shutdown: %w", err)
+	if err := drainThenShutdown(srv, st, draining, o.fail.drainDelay, o.shutdownTimeout, logger); err != nil {
+		return err
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
@@ -342,7 +355,7 @@ func parseAlg(s string) (token.Algorithm, error) {
 // counters shared by every replica when redisURL is set, their keys under
 // prefix. Its warnings go to the server's logger.
 func newThrottle(redisURL, prefix string, logger *slog.Logger) (*ratelimit.Throttle, func(), error) {
-	cfg := ratelimit.Config{Logger: logger}
+	cfg := ratelimit.Config{Logger: logger, BackendTimeout: redisCallTimeout}
 	if redisURL == "" {
 		return ratelimit.New(ratelimit.NewMemory(time.Now), cfg), func() {}, nil
 	}
@@ -350,6 +363,8 @@ func newThrottle(redisURL, prefix string, logger *slog.Logger) (*ratelimit.Throt
 	if err != nil {
 		return nil, nil, fmt.Errorf("--redis: %w", err)
 	}
+	boundRedis(opt)
+	redis.SetLogger(redisLogger{logger})
 	client := redis.NewClient(opt)
 	return ratelimit.New(ratelimit.NewRedis(client, prefix), cfg), func() { client.Close() }, nil
 }

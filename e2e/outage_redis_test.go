@@ -1,0 +1,62 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testdb"
+)
+
+// A Redis of the test's own hangs (SIGSTOP) while the server uses it for
+// the login throttle: a login answers within the throttle's deadline
+// (500 ms per call, not the Redis client's default 5 s) counted on the
+// local fallback, and every log line, the Redis client's own included,
+// stays JSON.
+func TestRedisHungLoginsAnswerWithinTheDeadline(t *testing.T) {
+	rd, redisURL := testdb.OwnRedis(t)
+	db := filepath.Join(t.TempDir(), "gatehouse.db")
+	gatehouse(t, db, alicePassword+"\n", "user", "add", "alice", "--password-stdin")
+	gh := startGatehouse(t, db, "127.0.0.1:0", "--redis", redisURL)
+	base := gh.url()
+	client := &http.Client{Timeout: 30 * time.Second}
+	loginTook := func(what string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		resp, err := client.PostForm(base+"/token", url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword}})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		resp.Body.Close()
+		took := time.Since(start)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", what, resp.StatusCode)
+		}
+		return took
+	}
+	base1 := loginTook("login with Redis up") // its connections are now pooled
+	rd.Freeze()
+	defer rd.Thaw()
+	hung := loginTook("login with Redis hung")
+	after := loginTook("next login with Redis hung")
+	t.Logf("login: %v with Redis up, %v when it hung, %v on the fallback", base1, hung, after)
+	// Generous, and only an upper bound: it tells the throttle's deadline
+	// (500 ms) from the Redis client's default (5 s).
+	if hung > 3*time.Second {
+		t.Errorf("a login took %v with Redis hung, want the throttle's deadline (500 ms) plus the login", hung)
+	}
+	logs := gh.logs.String()
+	if countLines(logs, "shared counters unreachable") != 1 {
+		t.Errorf("the fallback to local counters was not logged once:\n%s", logs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Errorf("a log line is not JSON under --log-format json: %q", line)
+		}
+	}
+}
