@@ -47,6 +47,8 @@ type serveOptions struct {
 	keyRotation     time.Duration
 	jwksMaxAge      time.Duration
 	kekFile         string
+
+	retention retentionOptions // retention.go
 }
 
 // Intervals of the background loops: a key rotation or revocation made by
@@ -54,8 +56,7 @@ type serveOptions struct {
 // (gatehouse.KeyPublishMargin counts on it being a second); reading the
 // keys is one small query.
 const (
-	keyReloadEvery    = time.Second
-	housekeepingEvery = 10 * time.Minute
+	keyReloadEvery = time.Second
 )
 
 func (c *cli) serveCmd() *cobra.Command {
@@ -96,6 +97,7 @@ requests in flight finish, then it exits 0.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
 	f.StringSliceVar(&o.corsOrigins, "cors-origins", nil, "exact origins (comma-separated, scheme://host[:port]) whose pages may call /token, /revoke, /userinfo, /logout, /sessions and /session/* with credentials (see docs/browser.md)")
 	f.BoolVar(&o.devCookies, "dev-cookies", false, "plain-HTTP browser-mode cookies, without Secure and the __Host-/__Secure- prefixes, for local development (needs a loopback issuer)")
+	addRetentionFlags(f, &o.retention)
 	return cmd
 }
 
@@ -109,6 +111,10 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		return err
 	}
 	alg, err := parseAlg(o.alg)
+	if err != nil {
+		return err
+	}
+	retention, housekeepingEvery, err := o.retention.retention()
 	if err != nil {
 		return err
 	}
@@ -182,6 +188,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		Logger:    logger,
 
 		PreferredUsername: o.preferredName,
+		Retention:         retention,
 	})
 	if err != nil {
 		return err
