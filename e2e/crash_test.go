@@ -30,9 +30,12 @@ import (
 // server's back, and the same checker must report it: a checker that
 // cannot fail would prove nothing.
 
-// crashKills is how many times the server is killed; each run of load
-// between kills lasts a second or two.
-const crashKills = 3
+// crashKills is how many times the server is killed; between two kills
+// the load has crashAcks more writes acknowledged (a second or two).
+const (
+	crashKills = 3
+	crashAcks  = 12
+)
 
 func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
@@ -95,7 +98,10 @@ func crashTest(t *testing.T, dsn string, lose func(username string) error) {
 		}()
 	}
 	for k := range crashKills {
-		time.Sleep(time.Second + rand.N(time.Second))
+		// Kill in the middle of the load: once it has been acknowledged a
+		// few more writes (a shared machine may be slow), a moment later.
+		l.waitFor(func() bool { return l.acks >= (k+1)*crashAcks })
+		time.Sleep(rand.N(500 * time.Millisecond))
 		if err := p.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +109,7 @@ func crashTest(t *testing.T, dsn string, lose func(username string) error) {
 		t.Logf("kill %d: %s", k+1, l.summary())
 		p = start()
 	}
-	time.Sleep(time.Second)
+	l.waitFor(func() bool { return l.acks >= (crashKills+1)*crashAcks && l.created > 0 && l.revokedLocked() > 0 })
 	stop()
 	wg.Wait()
 	if n := len(l.problems); n > 0 {
@@ -147,7 +153,21 @@ type ledger struct {
 	sessions  []*ledgerSession
 	created   int // users acknowledged by the admin API
 	refreshes int // refreshes acknowledged
+	acks      int // writes acknowledged, of every kind
 	problems  []string
+}
+
+// waitFor polls until done (called under the lock) is true, for up to a
+// minute: the test then goes on and its checks say what is missing.
+func (l *ledger) waitFor(done func() bool) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		l.mu.Lock()
+		ok := done()
+		l.mu.Unlock()
+		if ok {
+			return
+		}
+	}
 }
 
 // ledgerSession is one session as its client knows it.
@@ -280,6 +300,7 @@ func (c *crashClient) createUser(ctx context.Context) {
 	c.l.users[name] = pw
 	c.l.apiUsers = append(c.l.apiUsers, name)
 	c.l.created++
+	c.l.acks++
 	c.l.mu.Unlock()
 }
 
@@ -301,6 +322,7 @@ func (c *crashClient) login(ctx context.Context) *ledgerSession {
 	s := &ledgerSession{user: name, access: r.json["access_token"].(string), refresh: r.json["refresh_token"].(string)}
 	c.l.mu.Lock()
 	c.l.sessions = append(c.l.sessions, s)
+	c.l.acks++
 	c.l.mu.Unlock()
 	return s
 }
@@ -322,6 +344,7 @@ func (c *crashClient) refresh(ctx context.Context, s *ledgerSession) {
 	c.l.mu.Lock()
 	s.access, s.refresh = r.json["access_token"].(string), r.json["refresh_token"].(string)
 	c.l.refreshes++
+	c.l.acks++
 	c.l.mu.Unlock()
 }
 
@@ -339,14 +362,17 @@ func (c *crashClient) revoke(ctx context.Context, s *ledgerSession) {
 	}
 	c.l.mu.Lock()
 	s.revoked = true
+	c.l.acks++
 	c.l.mu.Unlock()
 }
 
-// retry sends until an answer other than a 5xx arrives (ok) or ctx ends.
+// retry sends until an answer other than a 5xx or a 429 (the login
+// throttle: logins cut short by a kill count as attempts) arrives (ok), or
+// ctx ends.
 func (c *crashClient) retry(ctx context.Context, send func() (*crashReply, error)) (*crashReply, bool) {
 	for ctx.Err() == nil {
 		r, err := send()
-		if err == nil && r.status < 500 {
+		if err == nil && r.status < 500 && r.status != http.StatusTooManyRequests {
 			return r, true
 		}
 		select {
