@@ -287,12 +287,20 @@ type AuditStore interface {
 	// Events returns up to limit events with ID < before (all when before
 	// is 0), newest first, optionally only those of one user.
 	Events(ctx context.Context, userID string, before int64, limit int) ([]*Event, error)
+	// PurgeEvents deletes events whose Time is before before, in small
+	// batches (each its own short atomic operation, so it holds no lock for
+	// long), and returns how many it deleted. An event recorded out of time
+	// order (a clock behind another process's) may stay until the next
+	// call. Several processes may call it at once; none fails because
+	// another deleted first.
+	PurgeEvents(ctx context.Context, before time.Time) (int, error)
 }
 
 // PurgeStats counts what a Purge removed.
 type PurgeStats struct {
 	Sessions    int // sessions (and their refresh tokens) ended before the cutoff
 	Revocations int // feed entries past ForgetAt
+	Events      int // audit events past their retention (PurgeEvents)
 }
 
 // Store is everything Gatehouse keeps.
@@ -306,9 +314,12 @@ type Store interface {
 	// Purge deletes sessions whose ExpiresAt or IdleExpiresAt, or
 	// RevokedAt, is before sessionCutoff (with their refresh tokens), and
 	// feed entries with ForgetAt before now, and moves the feed's Floor up
-	// to below the lowest entry still stored (FeedBounds), in the same
-	// atomic operation. Several processes may call it at once; none fails
-	// because another deleted first.
+	// to below the lowest entry still stored (FeedBounds) with every
+	// entry it deletes. It works in small batches, each its own short
+	// atomic operation (so a purge never holds a lock for long; the whole
+	// is not atomic). Several processes may call it at once; none fails
+	// because another deleted first (PostgreSQL: one replica does a
+	// batch, a replica that finds another at it returns what it did).
 	Purge(ctx context.Context, now, sessionCutoff time.Time) (PurgeStats, error)
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error

@@ -32,6 +32,9 @@ type Config struct {
 	// an API that needs the name asks /userinfo).
 	PreferredUsername bool
 
+	// Retention is how long housekeeping keeps what has ended (Purge).
+	Retention Retention
+
 	Now    func() time.Time
 	Logger *slog.Logger
 	// Audit records the security events of sessions; default a recorder
@@ -74,6 +77,7 @@ func New(cfg Config) (*Manager, error) {
 	def(&cfg.MaxAge, 2160*time.Hour)
 	def(&cfg.Grace, 10*time.Second)
 	def(&cfg.Leeway, 30*time.Second)
+	def(&cfg.Retention.EndedSessions, DefaultRetention.EndedSessions)
 	if cfg.Grace > time.Minute {
 		return nil, fmt.Errorf("session: reuse grace %v is longer than a minute", cfg.Grace)
 	}

@@ -223,21 +223,6 @@ func (m *Manager) Sessions(ctx context.Context, userID string) ([]*gatehouse.Ses
 	return m.store.ListSessions(ctx, userID, m.now())
 }
 
-// purgeKeep is how long ended sessions are kept before they are deleted,
-// so /admin and audits can still see them for a while.
-const purgeKeep = 24 * time.Hour
-
-// Purge deletes sessions that ended more than a day ago and revocations
-// that no longer match any live token, and drops the sealed successors no
-// retry can need any more (DropSealed).
-func (m *Manager) Purge(ctx context.Context) (gatehouse.PurgeStats, error) {
-	if _, err := m.DropSealed(ctx); err != nil {
-		return gatehouse.PurgeStats{}, err
-	}
-	now := m.now()
-	return m.store.Purge(ctx, now, now.Add(-purgeKeep))
-}
-
 // DropSealed forgets the sealed successors of tokens rotated more than the
 // grace window ago: no retry can need them, and kept they would let a copy
 // of the database and that retired token open the live one.
@@ -247,32 +232,4 @@ func (m *Manager) DropSealed(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("drop sealed successors: %w", err)
 	}
 	return n, nil
-}
-
-// RunHousekeeping purges every interval, and drops sealed successors once
-// per grace window, until ctx ends.
-func (m *Manager) RunHousekeeping(ctx context.Context, every time.Duration) {
-	purge := time.NewTicker(every)
-	defer purge.Stop()
-	sealed := time.NewTicker(max(m.cfg.Grace, time.Second))
-	defer sealed.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-sealed.C:
-			if _, err := m.DropSealed(ctx); err != nil && ctx.Err() == nil {
-				m.log.Error("housekeeping", "err", err)
-			}
-		case <-purge.C:
-			st, err := m.Purge(ctx)
-			if err != nil && ctx.Err() == nil {
-				m.log.Error("housekeeping", "err", err)
-				continue
-			}
-			if st.Sessions > 0 || st.Revocations > 0 {
-				m.log.Info("housekeeping", "sessions_purged", st.Sessions, "revocations_purged", st.Revocations)
-			}
-		}
-	}
 }

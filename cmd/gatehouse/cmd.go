@@ -55,6 +55,8 @@ underscores): the variable sets the default, a flag on the command line wins.`,
 		c.keysCmd(),
 		c.migrateCmd(),
 		c.versionCmd(),
+		c.backupCmd(),
+		c.sessionsCmd(),
 	)
 	annotateEnv(root)
 	requireSubcommands(root)

@@ -48,7 +48,8 @@ type serveOptions struct {
 	jwksMaxAge      time.Duration
 	kekFile         string
 
-	fail failOptions // --db-timeout, --drain-delay
+	fail      failOptions      // --db-timeout, --drain-delay
+	retention retentionOptions // retention.go
 }
 
 // Intervals of the background loops: a key rotation or revocation made by
@@ -56,8 +57,7 @@ type serveOptions struct {
 // (gatehouse.KeyPublishMargin counts on it being a second); reading the
 // keys is one small query.
 const (
-	keyReloadEvery    = time.Second
-	housekeepingEvery = 10 * time.Minute
+	keyReloadEvery = time.Second
 )
 
 func (c *cli) serveCmd() *cobra.Command {
@@ -100,6 +100,7 @@ requests in flight finish and it exits 0 (docs/failures.md).`,
 	f.StringSliceVar(&o.corsOrigins, "cors-origins", nil, "exact origins (comma-separated, scheme://host[:port]) whose pages may call /token, /revoke, /userinfo, /logout, /sessions and /session/* with credentials (see docs/browser.md)")
 	f.BoolVar(&o.devCookies, "dev-cookies", false, "plain-HTTP browser-mode cookies, without Secure and the __Host-/__Secure- prefixes, for local development (needs a loopback issuer)")
 	o.fail.register(f)
+	addRetentionFlags(f, &o.retention)
 	return cmd
 }
 
@@ -117,6 +118,10 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		return err
 	}
 	if err := o.fail.validate(); err != nil {
+		return err
+	}
+	retention, housekeepingEvery, err := o.retention.retention()
+	if err != nil {
 		return err
 	}
 
@@ -192,6 +197,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		Logger:    logger,
 
 		PreferredUsername: o.preferredName,
+		Retention:         retention,
 	})
 	if err != nil {
 		return err

@@ -223,6 +223,12 @@ func (s *Store) Events(ctx context.Context, userID string, before int64, limit i
 	})
 }
 
+func (s *Store) PurgeEvents(ctx context.Context, before time.Time) (int, error) {
+	return call(s, ctx, "PurgeEvents", bulk, func(ctx context.Context) (int, error) {
+		return s.next.PurgeEvents(ctx, before)
+	})
+}
+
 func (s *Store) Purge(ctx context.Context, now, sessionCutoff time.Time) (gatehouse.PurgeStats, error) {
 	return call(s, ctx, "Purge", bulk, func(ctx context.Context) (gatehouse.PurgeStats, error) {
 		return s.next.Purge(ctx, now, sessionCutoff)

@@ -111,6 +111,43 @@ var purgeTests = []test{
 		// The user logs in again under its epoch.
 		createSession(t, s, "s2", "u1", at(time.Hour))
 	}},
+	{"PurgeEvents deletes the events recorded before the cutoff, and only those", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		for _, e := range []struct {
+			kind string
+			at   time.Duration
+		}{{"old-1", 0}, {"old-2", time.Hour}, {"at-cutoff", 2 * time.Hour}, {"new", 3 * time.Hour}} {
+			must(t, "RecordEvent", s.RecordEvent(ctx, &gatehouse.Event{Time: at(e.at), Kind: e.kind, UserID: "u1"}))
+		}
+		n, err := s.PurgeEvents(ctx, at(2*time.Hour))
+		must(t, "PurgeEvents", err)
+		if n != 2 {
+			t.Errorf("PurgeEvents = %d, want 2", n)
+		}
+		es, err := s.Events(ctx, "", 0, 10)
+		must(t, "Events", err)
+		var kinds []string
+		for _, e := range es {
+			kinds = append(kinds, e.Kind)
+		}
+		if want := []string{"new", "at-cutoff"}; !slices.Equal(kinds, want) {
+			t.Errorf("events left = %q, want %q", kinds, want)
+		}
+		n, err = s.PurgeEvents(ctx, at(2*time.Hour))
+		if err != nil || n != 0 {
+			t.Errorf("PurgeEvents again = %d, %v; want nothing", n, err)
+		}
+		n, err = s.PurgeEvents(ctx, at(0))
+		if err != nil || n != 0 {
+			t.Errorf("PurgeEvents before every event = %d, %v; want nothing", n, err)
+		}
+	}},
+	{"PurgeEvents of a store without events removes nothing", func(t *testing.T, s gatehouse.Store) {
+		n, err := s.PurgeEvents(context.Background(), at(time.Hour))
+		if err != nil || n != 0 {
+			t.Errorf("PurgeEvents = %d, %v; want nothing", n, err)
+		}
+	}},
 	{"Ping answers", func(t *testing.T, s gatehouse.Store) {
 		must(t, "Ping", s.Ping(context.Background()))
 	}},

@@ -1,0 +1,4 @@
+package sqlite
+
+// PurgeBatch is the most rows one purge statement deletes (tests only).
+const PurgeBatch = purgeBatch
