@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
@@ -47,6 +46,7 @@ type serveOptions struct {
 	keyRotation     time.Duration
 	jwksMaxAge      time.Duration
 	kekFile         string
+	metrics         metricsOptions
 }
 
 // Intervals of the background loops: a key rotation or revocation made by
@@ -96,12 +96,16 @@ requests in flight finish, then it exits 0.`,
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
 	f.StringSliceVar(&o.corsOrigins, "cors-origins", nil, "exact origins (comma-separated, scheme://host[:port]) whose pages may call /token, /revoke, /userinfo, /logout, /sessions and /session/* with credentials (see docs/browser.md)")
 	f.BoolVar(&o.devCookies, "dev-cookies", false, "plain-HTTP browser-mode cookies, without Secure and the __Host-/__Secure- prefixes, for local development (needs a loopback issuer)")
+	addMetricsFlags(f, &o.metrics)
 	return cmd
 }
 
 func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string) bool) error {
 	logger, err := newLogger(o.logFormat, c.stderr)
 	if err != nil {
+		return err
+	}
+	if err := o.metrics.check(); err != nil {
 		return err
 	}
 	proxies, err := parsePrefixes(o.trustedProxies)
@@ -209,6 +213,7 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 	// Closed when the shutdown starts: long polls of the revocation feed
 	// answer at once instead of holding the drain for their wait.
 	stopping := make(chan struct{})
+	metrics := newServerMetrics()
 	cls, err := clients.New(clients.Config{Store: st, Passwords: hasher, Throttle: throttle, Logger: logger})
 	if err != nil {
 		return err
@@ -225,10 +230,12 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		Signup:         o.signup,
 		TrustedProxies: proxies,
 		Logger:         logger,
-		Registry:       prometheus.NewRegistry(),
-		Stopping:       stopping,
-		CORSOrigins:    splitList(o.corsOrigins),
-		DevCookies:     o.devCookies,
+		Registry:       metrics.registry,
+		// With --metrics-addr, /metrics is on that listener only.
+		MetricsElsewhere: o.metrics.addr != "",
+		Stopping:         stopping,
+		CORSOrigins:      splitList(o.corsOrigins),
+		DevCookies:       o.devCookies,
 	})
 	if err != nil {
 		return err
@@ -252,6 +259,11 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		BaseContext:    func(net.Listener) context.Context { return bg },
 	}
 	srv.RegisterOnShutdown(func() { close(stopping) })
+	stopMetrics, err := serveMetrics(o.metrics, metrics.registry, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "issuer", issuer, "db", redactDSN(c.db), "version", versionString())
@@ -288,12 +300,14 @@ func defaultIssuer(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
+// newLogger is the server's logger; every line logged while serving a
+// request carries the request's id (httpapi.LogHandler).
 func newLogger(format string, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(httpapi.LogHandler(slog.NewTextHandler(w, nil))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(httpapi.LogHandler(slog.NewJSONHandler(w, nil))), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}
