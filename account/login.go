@@ -32,6 +32,12 @@ type LoginRequest struct {
 // Other errors: *ThrottledError, ErrInvalidScope, password.ErrTooLong,
 // password.ErrBusy (the attempt is not counted: nothing was checked).
 func (s *Service) Login(ctx context.Context, l LoginRequest) (*session.Grant, error) {
+	g, err := s.login(ctx, l)
+	s.metrics.logins.WithLabelValues(loginOutcome(err)).Inc()
+	return g, err
+}
+
+func (s *Service) login(ctx context.Context, l LoginRequest) (*session.Grant, error) {
 	if s.sessions == nil {
 		return nil, errors.New("account: Login needs a session manager")
 	}

@@ -95,6 +95,7 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, pc PasswordChange) (*se
 			c.attempt.Cancel(c.end)
 			return nil, 0, storeError(err)
 		}
+		s.metrics.revocations.Inc(CausePasswordChange)
 		s.recordChanges(ctx, by, u, &next, Changes{Password: &pc.New}, n)
 		// The new session is of the asking session's client (nil: the
 		// first-party one), bounded by what that client allows now.

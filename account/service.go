@@ -42,6 +42,7 @@ type Service struct {
 	audit     *audit.Recorder
 	log       *slog.Logger
 	now       func() time.Time
+	metrics   *serviceMetrics
 }
 
 // New returns a Service.
@@ -60,7 +61,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	return &Service{
 		store: cfg.Store, passwords: cfg.Passwords, sessions: cfg.Sessions, throttle: cfg.Throttle,
-		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now,
+		audit: cfg.Audit, log: cfg.Logger, now: cfg.Now, metrics: newServiceMetrics(),
 	}, nil
 }
 

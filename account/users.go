@@ -147,21 +147,21 @@ func (s *Service) Update(ctx context.Context, id string, c Changes, by Actor) (*
 		}
 		u := *old
 		now := s.clock()
-		var why []string
+		var why, causes []string
 		if c.Password != nil {
 			u.PasswordHash, u.PasswordChangedAt = hash, now
-			why = append(why, "password changed")
+			why, causes = append(why, "password changed"), append(causes, CausePasswordChange)
 		}
 		if c.Disabled != nil {
 			u.Disabled = *c.Disabled
 			if u.Disabled && !old.Disabled {
-				why = append(why, "user disabled")
+				why, causes = append(why, "user disabled"), append(causes, CauseDisable)
 			}
 		}
 		if c.Scopes != nil {
 			u.Scopes = scopes
 			if gatehouse.ScopesRemoved(old.Scopes, u.Scopes) {
-				why = append(why, "scope removed")
+				why, causes = append(why, "scope removed"), append(causes, CauseScopeRemoval)
 			}
 		}
 		if c.SetClaims != nil || c.UnsetClaims != nil {
@@ -180,6 +180,9 @@ func (s *Service) Update(ctx context.Context, id string, c Changes, by Actor) (*
 		}
 		if err != nil {
 			return nil, 0, storeError(err)
+		}
+		for _, cause := range causes {
+			s.metrics.revocations.Inc(cause)
 		}
 		s.recordChanges(ctx, by, old, &u, c, n)
 		return &u, n, nil
@@ -230,6 +233,7 @@ func (s *Service) EndSessions(ctx context.Context, id, reason string, by Actor) 
 		if err != nil {
 			return 0, storeError(err)
 		}
+		s.metrics.revocations.Inc(causeOfAll(reason))
 		s.record(ctx, by, gatehouse.EventSessionRevoked, id, fmt.Sprintf("%s: %d sessions ended and every token issued before revoked", reason, n))
 		return n, nil
 	}
@@ -243,6 +247,7 @@ func (s *Service) Delete(ctx context.Context, id string, by Actor) error {
 	if err != nil {
 		return storeError(err)
 	}
+	s.metrics.revocations.Inc(CauseUserDeleted)
 	s.record(ctx, by, gatehouse.EventAdmin, id, fmt.Sprintf("user deleted, %d sessions ended", n))
 	return nil
 }

@@ -133,6 +133,7 @@ func (s *server) handleAdminDeleteClient(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
+	s.metrics.revocations.Inc(causeClientDeleted)
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]int{"sessions_ended": n})
 	return nil
@@ -154,6 +155,7 @@ func (s *server) handleAdminRotateClientSecret(w http.ResponseWriter, r *http.Re
 	if err != nil {
 		return err
 	}
+	s.metrics.revocations.Inc(causeClientSecretRotated)
 	noStore(w)
 	writeJSON(w, http.StatusOK, map[string]string{"client_id": id, "client_secret": secret})
 	return nil

@@ -47,9 +47,12 @@ type Config struct {
 	Logger         *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
-	// Registry, when set, receives the request metrics and serves
-	// GET /metrics.
+	// Registry, when set, receives the metrics of the server and its
+	// components (docs/metrics.md) and serves GET /metrics.
 	Registry *prometheus.Registry
+	// MetricsElsewhere: Registry is served on another listener
+	// (--metrics-addr), so GET /metrics is not a route here.
+	MetricsElsewhere bool
 	// Stopping, when closed, ends the wait of every /revocations long poll
 	// at once (each answers with what it has), so that a graceful shutdown
 	// does not wait for them: close it when the server starts shutting
@@ -98,6 +101,7 @@ type server struct {
 	assets    map[string]asset
 	ready     *readiness
 	drain     <-chan struct{}
+	metrics   *serverMetrics
 }
 
 // New returns the server's HTTP handler: every route of design.md §2,
@@ -124,6 +128,7 @@ func New(cfg Config) (http.Handler, error) {
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		stopping:  cfg.Stopping,
+		metrics:   newServerMetrics(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -143,11 +148,11 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	h, err := s.instrument(mux, s.cors.wrap(mux), cfg.Registry)
+	h, err := s.instrument(mux, s.cors.wrap(mux), cfg.Registry, cfg.MetricsElsewhere)
 	if err != nil {
 		return nil, err
 	}
-	return s.secure(s.closeWhenDraining(h)), nil
+	return withRequestID(s.secure(s.closeWhenDraining(h))), nil
 }
 
 func (s *server) routes(mux *http.ServeMux) {

@@ -40,6 +40,8 @@ type feedAnswer struct {
 	// the page starts over from the beginning of the feed, a snapshot of
 	// every entry in force, and next continues it.
 	Resync bool `json:"resync"`
+
+	revoked []time.Time // when each entry was revoked, for the lag metric
 }
 
 // handleRevocations is GET /revocations?since=CURSOR&wait=DURATION: the
@@ -84,9 +86,15 @@ func (s *server) handleRevocations(w http.ResponseWriter, r *http.Request) error
 	if wait > 0 && !ans.Resync && len(ans.Revocations) == 0 && ans.Next == since {
 		// The answer may come after the server's WriteTimeout.
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + 10*time.Second))
-		if ans, err = s.waitFeed(r.Context(), since, wait); err != nil {
+		s.metrics.feedWaiting.Inc()
+		ans, err = s.waitFeed(r.Context(), since, wait)
+		s.metrics.feedWaiting.Dec()
+		if err != nil {
 			return err
 		}
+	}
+	if since > 0 && !ans.Resync {
+		s.observeFeedLag(ans)
 	}
 	noStore(w)
 	writeJSON(w, http.StatusOK, ans)
@@ -174,6 +182,7 @@ func (s *server) feedPage(ctx context.Context, since int64) (*feedAnswer, error)
 			rv.IssuedBefore = v.Time.Unix()
 		}
 		ans.Revocations = append(ans.Revocations, rv)
+		ans.revoked = append(ans.revoked, v.Time)
 	}
 	ans.Next = max(from, b.Head)
 	if n := len(revs); n == feedPage {
@@ -191,4 +200,16 @@ func ceilUnix(t time.Time) int64 {
 		s++
 	}
 	return s
+}
+
+// observeFeedLag records, for each entry of a page delivered to a reader
+// continuing from its cursor, how long after the revocation it is
+// delivered: the time a resource server that follows the feed may still
+// honour a revoked token. An entry's time is the revoking process's clock,
+// now this one's; a negative difference (clock skew) counts as 0.
+func (s *server) observeFeedLag(ans *feedAnswer) {
+	now := s.now()
+	for _, v := range ans.revoked {
+		s.metrics.feedLag.Observe(max(now.Sub(v).Seconds(), 0))
+	}
 }

@@ -10,9 +10,10 @@ import (
 // Hasher hashes and verifies passwords. It is safe for concurrent use; one
 // Hasher per process, so that its bound on concurrent hashes holds.
 type Hasher struct {
-	cfg   Config
-	slots chan struct{} // a token per running hash
-	dummy *argon2Hash   // what VerifyDummy checks against
+	cfg     Config
+	slots   chan struct{} // a token per running hash
+	dummy   *argon2Hash   // what VerifyDummy checks against
+	metrics *hashMetrics
 
 	// idKey is argon2.IDKey; tests wrap it to observe the computations.
 	idKey func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte
@@ -27,9 +28,10 @@ func New(cfg Config) (*Hasher, error) {
 		return nil, err
 	}
 	h := &Hasher{
-		cfg:   cfg,
-		slots: make(chan struct{}, cfg.MaxConcurrent),
-		idKey: argon2.IDKey,
+		cfg:     cfg,
+		slots:   make(chan struct{}, cfg.MaxConcurrent),
+		metrics: newHashMetrics(),
+		idKey:   argon2.IDKey,
 	}
 	// The dummy hash has the current parameters and random salt and tag:
 	// no password matches it, and checking one costs a real verification.

@@ -11,25 +11,35 @@ import (
 // that wraps both ErrBusy and the context's cause. On success the caller
 // must call release exactly once.
 func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
+	m := h.metrics
 	if err := ctx.Err(); err != nil {
+		m.busy.Inc()
 		return nil, fmt.Errorf("%w: %w", ErrBusy, context.Cause(ctx))
 	}
+	start := time.Now()
 	select {
 	case h.slots <- struct{}{}:
+		m.waited(start)
 		return h.release, nil
 	default:
 	}
 	if h.cfg.MaxWait < 0 {
+		m.busy.Inc()
 		return nil, ErrBusy
 	}
+	m.waiting.Add(1)
+	defer m.waiting.Add(-1)
 	timer := time.NewTimer(h.cfg.MaxWait)
 	defer timer.Stop()
 	select {
 	case h.slots <- struct{}{}:
+		m.waited(start)
 		return h.release, nil
 	case <-timer.C:
+		m.busy.Inc()
 		return nil, ErrBusy
 	case <-ctx.Done():
+		m.busy.Inc()
 		return nil, fmt.Errorf("%w: %w", ErrBusy, context.Cause(ctx))
 	}
 }

@@ -56,6 +56,8 @@ type Keyring struct {
 	public    map[string]*token.Key // by kid: the verifying half of each published key
 	signers   map[string]*signingKey
 	unopened  string // kid of an active key this process could not open, logged once
+
+	revocations RevocationCounters
 }
 
 // keyView is what one Reload read and built.
@@ -86,6 +88,7 @@ func LoadKeyring(ctx context.Context, store gatehouse.KeyStore, cfg KeyringConfi
 	k := &Keyring{
 		store: store, kek: cfg.KEK, now: cfg.Now, log: cfg.Logger, audit: cfg.Audit,
 		public: map[string]*token.Key{}, signers: map[string]*signingKey{},
+		revocations: NewRevocationCounters(CauseKeyRevoked),
 	}
 	if err := k.adoptKEK(ctx); err != nil {
 		return nil, err
@@ -341,7 +344,7 @@ func (k *Keyring) reloadSoon(ctx context.Context) bool {
 		return false
 	}
 	if err := k.Reload(ctx); err != nil {
-		k.log.Error("reload signing keys after an unknown kid", "err", err)
+		k.log.ErrorContext(ctx, "reload signing keys after an unknown kid", "err", err)
 		return false
 	}
 	return true

@@ -116,14 +116,14 @@ func ApplyKeyPolicy(ctx context.Context, store gatehouse.KeyStore, ch KeyPolicyC
 		if err != nil {
 			return false, fmt.Errorf("set key policy: %w", err)
 		}
-		cfg.Logger.Info("key policy changed", "by", by,
+		cfg.Logger.InfoContext(ctx, "key policy changed", "by", by,
 			"alg", p.Algorithm+" → "+np.Algorithm, "rotation", p.Rotation.String()+" → "+np.Rotation.String(),
 			"jwks_max_age", p.JWKSMaxAge.String()+" → "+np.JWKSMaxAge.String())
 		cfg.Audit.Record(ctx, &gatehouse.Event{Kind: gatehouse.EventKeyPolicy,
 			Detail: fmt.Sprintf("key policy: algorithm %s, rotation %v, JWKS cache lifetime %v (was %s, %v, %v); by %s",
 				np.Algorithm, np.Rotation, np.JWKSMaxAge, p.Algorithm, p.Rotation, p.JWKSMaxAge, by)})
 		if np.Algorithm != p.Algorithm && len(keys) > 0 {
-			cfg.Logger.Warn("signing algorithm migration: a key of the new algorithm replaces the next key and signs once verifiers have it",
+			cfg.Logger.WarnContext(ctx, "signing algorithm migration: a key of the new algorithm replaces the next key and signs once verifiers have it",
 				"from", p.Algorithm, "to", np.Algorithm)
 		}
 		return true, nil
@@ -152,7 +152,7 @@ func (k *Keyring) Maintain(ctx context.Context) error {
 	wrote := false
 	var errs []error
 	if p.KEKID != k.kek.ID() && p.KEKID != "" && !k.otherKEK.Swap(true) {
-		k.log.Error("the signing keys are sealed under another key-encryption key (a rewrap): this process creates and rotates no keys until it is restarted with that one",
+		k.log.ErrorContext(ctx, "the signing keys are sealed under another key-encryption key (a rewrap): this process creates and rotates no keys until it is restarted with that one",
 			"kek_id", p.KEKID, "this_kek_id", k.kek.ID())
 	}
 	switch {
@@ -185,7 +185,7 @@ func (k *Keyring) Maintain(ctx context.Context) error {
 		}
 		if deleted {
 			wrote = true
-			k.log.Info("retired signing key deleted: every token it signed has expired", "kid", sk.ID, "signed_until", sk.SignedUntil)
+			k.log.InfoContext(ctx, "retired signing key deleted: every token it signed has expired", "kid", sk.ID, "signed_until", sk.SignedUntil)
 		}
 	}
 	if wrote {
@@ -223,7 +223,7 @@ func (k *Keyring) replaceNext(ctx context.Context, p *gatehouse.KeyPolicy, next 
 	if err != nil {
 		return fmt.Errorf("replace the next key: %w", err)
 	}
-	k.log.Warn("next signing key replaced by a key of the policy's algorithm; a rotation makes it active once verifiers have it",
+	k.log.WarnContext(ctx, "next signing key replaced by a key of the policy's algorithm; a rotation makes it active once verifiers have it",
 		"old_kid", next.ID, "old_alg", next.Algorithm, "kid", fresh.ID, "alg", fresh.Algorithm, "signs_from", p.NextSignsFrom(fresh))
 	k.record(ctx, gatehouse.EventKeyRotated, fmt.Sprintf("next key %s (%s) replaced by %s (%s), which signs from %s",
 		next.ID, next.Algorithm, fresh.ID, fresh.Algorithm, p.NextSignsFrom(fresh).Format(time.RFC3339)))
@@ -244,7 +244,7 @@ func (k *Keyring) rotate(ctx context.Context, p *gatehouse.KeyPolicy, active, ne
 	if err != nil {
 		return fmt.Errorf("rotate signing keys: %w", err)
 	}
-	k.log.Info("signing keys rotated", "why", why, "active_kid", next.ID, "alg", next.Algorithm,
+	k.log.InfoContext(ctx, "signing keys rotated", "why", why, "active_kid", next.ID, "alg", next.Algorithm,
 		"retired_kid", active.ID, "next_kid", fresh.ID, "next_signs_from", p.NextSignsFrom(fresh))
 	k.record(ctx, gatehouse.EventKeyRotated, fmt.Sprintf("signing keys rotated (%s): %s (%s) active, %s retired, next %s (%s)",
 		why, next.ID, next.Algorithm, active.ID, fresh.ID, fresh.Algorithm))
@@ -342,7 +342,8 @@ func (k *Keyring) Revoke(ctx context.Context, kid, by string) (*Revoked, error) 
 		return nil, fmt.Errorf("revoke signing key %s: %w", kid, err)
 	}
 	forget := p.KIDForgetAt(now, old.SignedUntil)
-	k.log.Warn("signing key revoked: removed from the key set, its tokens refused", "kid", kid, "state", old.State,
+	k.revocations.Inc(CauseKeyRevoked)
+	k.log.WarnContext(ctx, "signing key revoked: removed from the key set, its tokens refused", "kid", kid, "state", old.State,
 		"by", by, "forget_at", forget)
 	k.record(ctx, gatehouse.EventKeyRevoked, fmt.Sprintf("signing key %s (%s, %s) revoked by %s; its tokens are refused until %s",
 		kid, old.Algorithm, old.State, by, forget.Format(time.RFC3339)))

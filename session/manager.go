@@ -54,6 +54,7 @@ type Manager struct {
 	now      func() time.Time
 	log      *slog.Logger
 	audit    *audit.Recorder
+	metrics  *managerMetrics
 }
 
 // New returns a Manager.
@@ -99,7 +100,8 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return &Manager{cfg: cfg, store: cfg.Store, keys: cfg.Keyring, verifier: v, now: cfg.Now, log: cfg.Logger, audit: cfg.Audit}, nil
+	return &Manager{cfg: cfg, store: cfg.Store, keys: cfg.Keyring, verifier: v, now: cfg.Now, log: cfg.Logger, audit: cfg.Audit,
+		metrics: newManagerMetrics()}, nil
 }
 
 // AccessTTL is the lifetime of the access tokens the manager mints.
@@ -184,7 +186,7 @@ func (m *Manager) mint(ctx context.Context, s *gatehouse.Session, u *gatehouse.U
 		// Stored claims are checked when they are set; if a later version
 		// reserves one of their names, the user still logs in, with fewer
 		// claims rather than more.
-		m.log.Error("custom claims of the user not signable; token minted without them", "user_id", u.ID, "err", err)
+		m.log.ErrorContext(ctx, "custom claims of the user not signable; token minted without them", "user_id", u.ID, "err", err)
 		c.Extra = nil
 		tok, err = m.keys.Sign(ctx, c)
 	}

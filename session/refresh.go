@@ -44,9 +44,16 @@ type Refresh struct {
 //
 // Errors: ErrInvalidGrant, ErrInvalidScope, or a wrapped store error.
 func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
+	g, outcome, err := m.refresh(ctx, r)
+	m.metrics.refreshes.WithLabelValues(outcome).Inc()
+	return g, err
+}
+
+// refresh is Refresh, also returning its outcome for the metrics.
+func (m *Manager) refresh(ctx context.Context, r Refresh) (*Grant, string, error) {
 	pt, ok := parseRefreshToken(r.Token)
 	if !ok {
-		return nil, ErrInvalidGrant
+		return nil, RefreshInvalid, ErrInvalidGrant
 	}
 	clientID := gatehouse.FirstPartyClientID
 	var allowed []string
@@ -56,18 +63,19 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 	hash := hashToken(r.Token)
 	s, err := m.store.SessionByRefreshHash(ctx, hash)
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		return nil, m.unknownToken(ctx, pt, r)
+		outcome, err := m.unknownToken(ctx, pt, r)
+		return nil, outcome, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("refresh: %w", err)
+		return nil, RefreshError, fmt.Errorf("refresh: %w", err)
 	}
 	if s.ClientID != clientID {
-		return nil, fmt.Errorf("%w: token bound to another client", ErrInvalidGrant)
+		return nil, RefreshInvalid, fmt.Errorf("%w: token bound to another client", ErrInvalidGrant)
 	}
 	scopes := gatehouse.BoundByClient(s.Scopes, allowed)
 	if len(r.Scopes) > 0 {
 		if !gatehouse.ScopeSubset(r.Scopes, scopes) {
-			return nil, ErrInvalidScope
+			return nil, RefreshInvalid, ErrInvalidScope
 		}
 		scopes = r.Scopes
 	}
@@ -82,7 +90,7 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 	}
 	sealed, err := seal(pt.payload, hash, next)
 	if err != nil {
-		return nil, fmt.Errorf("refresh: %w", err)
+		return nil, RefreshError, fmt.Errorf("refresh: %w", err)
 	}
 	res, err := m.store.RotateRefreshToken(ctx, &gatehouse.Rotation{
 		OldHash:         hash,
@@ -98,16 +106,18 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 	switch {
 	case errors.Is(err, gatehouse.ErrTokenReused):
 		m.reuse(ctx, s, r, now, "retired refresh token presented outside the grace window")
-		return nil, fmt.Errorf("%w: refresh token reused", ErrInvalidGrant)
+		return nil, RefreshReuse, fmt.Errorf("%w: refresh token reused", ErrInvalidGrant)
 	case errors.Is(err, gatehouse.ErrSessionEnded), errors.Is(err, gatehouse.ErrNotFound):
-		return nil, fmt.Errorf("%w: session ended", ErrInvalidGrant)
+		return nil, RefreshEnded, fmt.Errorf("%w: session ended", ErrInvalidGrant)
 	case err != nil:
-		return nil, fmt.Errorf("refresh: %w", err)
+		return nil, RefreshError, fmt.Errorf("refresh: %w", err)
 	}
+	outcome := RefreshRotated
 	if res.Retry {
+		outcome = RefreshRetry
 		if next, err = unseal(pt.payload, hash, res.SealedSuccessor); err != nil {
 			// Fail closed: without the successor there is nothing to hand out.
-			return nil, fmt.Errorf("%w: %v", ErrInvalidGrant, err)
+			return nil, RefreshError, fmt.Errorf("%w: %v", ErrInvalidGrant, err)
 		}
 		// The access token of a retry expires no later than the one
 		// recorded at the rotation, so revocations of the session cover it.
@@ -118,41 +128,47 @@ func (m *Manager) Refresh(ctx context.Context, r Refresh) (*Grant, error) {
 	}
 	g, err := m.mint(ctx, res.Session, res.User, r.Client, scopes, now, exp)
 	if err != nil {
-		return nil, err
+		return nil, RefreshError, err
 	}
 	g.RefreshToken = next
-	return g, nil
+	return g, outcome, nil
 }
 
 // unknownToken answers a well-formed refresh token that the store does not
 // hold: a retired token whose row is gone is recognised by its family, and
-// presenting it is reuse.
-func (m *Manager) unknownToken(ctx context.Context, pt parsedToken, r Refresh) error {
+// presenting it is reuse (outcome RefreshReuse while the session is
+// active, RefreshEnded once it is not).
+func (m *Manager) unknownToken(ctx context.Context, pt parsedToken, r Refresh) (outcome string, err error) {
 	if pt.family == nil {
-		return ErrInvalidGrant
+		return RefreshInvalid, ErrInvalidGrant
 	}
 	s, err := m.store.SessionByFamily(ctx, familyHash(pt.family))
 	if errors.Is(err, gatehouse.ErrNotFound) {
-		return ErrInvalidGrant
+		return RefreshInvalid, ErrInvalidGrant
 	}
 	if err != nil {
-		return fmt.Errorf("refresh: %w", err)
+		return RefreshError, fmt.Errorf("refresh: %w", err)
 	}
 	now := m.now().UTC().Truncate(time.Microsecond)
+	outcome = RefreshEnded
 	if s.Active(now) {
 		m.reuse(ctx, s, r, now, "an older retired refresh token of the session was presented")
+		outcome = RefreshReuse
 	}
-	return fmt.Errorf("%w: refresh token reused", ErrInvalidGrant)
+	return outcome, fmt.Errorf("%w: refresh token reused", ErrInvalidGrant)
 }
 
 // reuse ends a session whose retired refresh token came back: someone
 // other than its holder may have it.
 func (m *Manager) reuse(ctx context.Context, s *gatehouse.Session, r Refresh, now time.Time, why string) {
 	err := m.store.RevokeSession(ctx, s.ID, "refresh token reused", now)
-	if err != nil && !errors.Is(err, gatehouse.ErrNotFound) {
-		m.log.Error("revoke session after refresh token reuse", "sid", s.ID, "err", err)
+	switch {
+	case err == nil:
+		m.metrics.revocations.Inc(CauseReuse)
+	case !errors.Is(err, gatehouse.ErrNotFound):
+		m.log.ErrorContext(ctx, "revoke session after refresh token reuse", "sid", s.ID, "err", err)
 	}
-	m.log.Warn("refresh token reused: session revoked", "sid", s.ID, "user_id", s.UserID, "client_id", s.ClientID, "ip", r.IP)
+	m.log.WarnContext(ctx, "refresh token reused: session revoked", "sid", s.ID, "user_id", s.UserID, "client_id", s.ClientID, "ip", r.IP)
 	m.audit.Record(ctx, &gatehouse.Event{
 		Kind:      gatehouse.EventRefreshReuse,
 		UserID:    s.UserID,

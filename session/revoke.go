@@ -146,7 +146,7 @@ func (m *Manager) RevokeToken(ctx context.Context, tok, hint, clientID string) e
 		if s.ClientID != clientID || !s.RevokedAt.IsZero() {
 			return nil
 		}
-		return m.endSession(ctx, s, "refresh token revoked", now)
+		return m.endSession(ctx, s, revokedReason, now)
 	}
 	c, err := m.verifier.Verify(tok)
 	if err != nil || c.ClientID != clientID {
@@ -161,6 +161,7 @@ func (m *Manager) RevokeAccessToken(ctx context.Context, c *gatehouse.Claims) er
 	if err := m.store.RevokeAccessToken(ctx, c.ID, now, gatehouse.ForgetAt(now, c.ExpiresAt)); err != nil {
 		return fmt.Errorf("revoke: %w", err)
 	}
+	m.metrics.revocations.Inc(CauseRevoke)
 	m.audit.Record(ctx, &gatehouse.Event{
 		Kind: gatehouse.EventTokenRevoked, UserID: c.Subject, SessionID: c.SessionID, ClientID: c.ClientID,
 		Detail: "access token jti " + c.ID + " revoked",
@@ -172,6 +173,7 @@ func (m *Manager) endSession(ctx context.Context, s *gatehouse.Session, reason s
 	if err := m.store.RevokeSession(ctx, s.ID, reason, now); err != nil {
 		return fmt.Errorf("end session: %w", err)
 	}
+	m.metrics.revocations.Inc(causeOf(reason))
 	m.audit.Record(ctx, &gatehouse.Event{
 		Kind: gatehouse.EventSessionRevoked, UserID: s.UserID, SessionID: s.ID, ClientID: s.ClientID, Detail: reason,
 	})

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
@@ -50,6 +49,7 @@ type serveOptions struct {
 
 	fail      failOptions      // --db-timeout, --drain-delay
 	retention retentionOptions // retention.go
+	metrics   metricsOptions   // metrics.go
 }
 
 // Intervals of the background loops: a key rotation or revocation made by
@@ -101,12 +101,16 @@ requests in flight finish and it exits 0 (docs/failures.md).`,
 	f.BoolVar(&o.devCookies, "dev-cookies", false, "plain-HTTP browser-mode cookies, without Secure and the __Host-/__Secure- prefixes, for local development (needs a loopback issuer)")
 	o.fail.register(f)
 	addRetentionFlags(f, &o.retention)
+	addMetricsFlags(f, &o.metrics)
 	return cmd
 }
 
 func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string) bool) error {
 	logger, err := newLogger(o.logFormat, c.stderr)
 	if err != nil {
+		return err
+	}
+	if err := o.metrics.check(); err != nil {
 		return err
 	}
 	proxies, err := parsePrefixes(o.trustedProxies)
@@ -131,7 +135,8 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 	}
 	// Every store call from here on has a deadline, and an unreachable
 	// database answers 503 (store/resilient).
-	st := resilientStore(raw, o.fail, logger)
+	metrics := newServerMetrics()
+	st := resilientStore(raw, o.fail, logger, metrics.store.Observe)
 	defer st.Close()
 
 	ln, err := net.Listen("tcp", o.addr)
@@ -244,10 +249,12 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		Signup:         o.signup,
 		TrustedProxies: proxies,
 		Logger:         logger,
-		Registry:       prometheus.NewRegistry(),
-		Stopping:       stopping,
-		CORSOrigins:    splitList(o.corsOrigins),
-		DevCookies:     o.devCookies,
+		Registry:       metrics.registry,
+		// With --metrics-addr, /metrics is on that listener only.
+		MetricsElsewhere: o.metrics.addr != "",
+		Stopping:         stopping,
+		CORSOrigins:      splitList(o.corsOrigins),
+		DevCookies:       o.devCookies,
 
 		Ready:    st.Health,
 		Draining: draining,
@@ -274,6 +281,11 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		BaseContext:    func(net.Listener) context.Context { return bg },
 	}
 	srv.RegisterOnShutdown(func() { close(stopping) })
+	stopMetrics, err := serveMetrics(o.metrics, metrics.registry, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("listening", "addr", ln.Addr().String(), "issuer", issuer, "db", redactDSN(c.db), "version", versionString())
@@ -307,12 +319,14 @@ func defaultIssuer(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
+// newLogger is the server's logger; every line logged while serving a
+// request carries the request's id (httpapi.LogHandler).
 func newLogger(format string, w interface{ Write([]byte) (int, error) }) (*slog.Logger, error) {
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
+		return slog.New(httpapi.LogHandler(slog.NewTextHandler(w, nil))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+		return slog.New(httpapi.LogHandler(slog.NewJSONHandler(w, nil))), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: want text or json", format)
 	}

@@ -38,9 +38,11 @@ func (o *failOptions) validate() error {
 }
 
 // resilientStore wraps st with the per-call deadline, the 503
-// classification and rate-limited failure logging.
-func resilientStore(st gatehouse.Store, o failOptions, logger *slog.Logger) *resilient.Store {
-	return resilient.Wrap(st, resilient.Config{Timeout: o.dbTimeout, Logger: logger})
+// classification and rate-limited failure logging; observe (when not nil)
+// sees every call's operation, duration and error (the store-latency
+// histogram, docs/metrics.md).
+func resilientStore(st gatehouse.Store, o failOptions, logger *slog.Logger, observe func(op string, elapsed time.Duration, err error)) *resilient.Store {
+	return resilient.Wrap(st, resilient.Config{Timeout: o.dbTimeout, Logger: logger, Observe: observe})
 }
 
 // drainThenShutdown is the graceful stop: draining is closed at once

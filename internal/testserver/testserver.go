@@ -114,7 +114,7 @@ func New(t testing.TB, o Options) *Server {
 	}
 	var err error
 	logs := &SyncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(httpapi.LogHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	kek := o.KEK
 	if kek == nil {
 		if kek, err = token.ParseKEK(token.GenerateKEK()); err != nil {
