@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gatehouse/gatehouse/account"
 	"github.com/gatehouse/gatehouse/audit"
@@ -47,6 +48,9 @@ type serveOptions struct {
 	keyRotation     time.Duration
 	jwksMaxAge      time.Duration
 	kekFile         string
+	configFile      string
+	// db is the root's --db, copied in for the rules of validate.go.
+	db string
 }
 
 // Intervals of the background loops: a key rotation or revocation made by
@@ -68,8 +72,14 @@ keeps everything in the SQLite file ./gatehouse.db, creating it, its schema
 and a signing key on first start. SIGTERM or SIGINT stops it gracefully:
 requests in flight finish, then it exits 0.`,
 		Args: cobra.NoArgs,
+		// Every setting is checked before anything is opened or
+		// listened on (validate.go).
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			o.db = c.db
+			return validateServe(&o, cmd.Flags())
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.serve(cmd.Context(), o, cmd.Flags().Changed)
+			return c.serve(cmd.Context(), o, cmd.Flags())
 		},
 	}
 	f := cmd.Flags()
@@ -95,11 +105,14 @@ requests in flight finish, then it exits 0.`,
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
 	f.StringSliceVar(&o.corsOrigins, "cors-origins", nil, "exact origins (comma-separated, scheme://host[:port]) whose pages may call /token, /revoke, /userinfo, /logout, /sessions and /session/* with credentials (see docs/browser.md)")
+	f.StringVar(&o.configFile, configFlag, "", "a TOML (.toml) or YAML (.yaml, .yml) file whose keys are these flags' names; "+
+		"a flag or its env twin overrides it (see docs/configuration.md)")
 	f.BoolVar(&o.devCookies, "dev-cookies", false, "plain-HTTP browser-mode cookies, without Secure and the __Host-/__Secure- prefixes, for local development (needs a loopback issuer)")
 	return cmd
 }
 
-func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string) bool) error {
+func (c *cli) serve(ctx context.Context, o serveOptions, flags *pflag.FlagSet) error {
+	given := flags.Changed
 	logger, err := newLogger(o.logFormat, c.stderr)
 	if err != nil {
 		return err
@@ -167,6 +180,14 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		return err
 	}
 	p := keyring.Policy()
+	audience := o.audience
+	if audience == "" {
+		audience = issuer
+	}
+	logger.Info("settings", c.settingsAttrs(flags, map[string]string{
+		"issuer": fmt.Sprintf("%q", issuer), "audience": fmt.Sprintf("%q", audience), "alg": fmt.Sprintf("%q", string(p.Algorithm)),
+		"key-rotation": p.Rotation.String(), "jwks-max-age": p.JWKSMaxAge.String(),
+	})...)
 	logger.Info("signing keys", "alg", p.Algorithm, "rotation", p.Rotation.String(), "jwks_max_age", p.JWKSMaxAge.String(),
 		"active_kid", keyring.ActiveKey().ID())
 
