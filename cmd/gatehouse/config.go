@@ -81,7 +81,8 @@ type configEntry struct {
 // environment left unset from the file at path (TOML for .toml, YAML for
 // .yaml and .yml), and returns the names it set. It fails closed: an
 // unknown key, a value of the wrong type, a duplicate key or a value the
-// flag refuses is an error naming the file and line; nothing is set then.
+// flag refuses is an error naming the file and line, and the command
+// stops.
 func applyConfigFile(flags *pflag.FlagSet, path string) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -129,8 +130,7 @@ func applyConfigFile(flags *pflag.FlagSet, path string) ([]string, error) {
 		}
 		todo = append(todo, s)
 	}
-	// Every value is checked before any is set, so a refused file leaves
-	// the flags as the command line and the environment made them.
+	// Every key and type is checked before any value is set.
 	var set []string
 	for _, s := range todo {
 		if s.f.Changed {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -232,15 +233,16 @@ trusted-proxies = ["10.0.0.0/8"]
 	for name, want := range map[string][2]string{
 		"access-ttl":      {"20m0s", "file"},
 		"reuse-grace":     {"3s", "env"},
-		"issuer":          {`"http://127.0.0.1:1"`, "flag"},
-		"audience":        {`"http://127.0.0.1:1"`, "default (stored or derived)"},
-		"alg":             {`"ES256"`, "default (stored or derived)"},
+		"issuer":          {"http://127.0.0.1:1", "flag"},
+		"audience":        {"http://127.0.0.1:1", "default (stored or derived)"},
+		"alg":             {"ES256", "default (stored or derived)"},
 		"session-max-age": {"2160h0m0s", "default"},
-		"redis":           {`"redis://:xxxxx@127.0.0.1:6379/0"`, "file"},
-		"trusted-proxies": {`["10.0.0.0/8"]`, "file"},
+		"redis":           {"redis://:xxxxx@127.0.0.1:6379/0", "file"},
+		"trusted-proxies": {"[10.0.0.0/8]", "file"},
+		"cors-origins":    {"[]", "default"},
 	} {
 		g, _ := settings[name].(map[string]any)
-		if g["value"] != want[0] || g["source"] != want[1] {
+		if fmt.Sprint(g["value"]) != want[0] || g["source"] != want[1] {
 			t.Errorf("%s = %v, want value %s from %s", name, g, want[0], want[1])
 		}
 	}

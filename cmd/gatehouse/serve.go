@@ -184,8 +184,8 @@ func (c *cli) serve(ctx context.Context, o serveOptions, flags *pflag.FlagSet) e
 	if audience == "" {
 		audience = issuer
 	}
-	logger.Info("settings", c.settingsAttrs(flags, map[string]string{
-		"issuer": fmt.Sprintf("%q", issuer), "audience": fmt.Sprintf("%q", audience), "alg": fmt.Sprintf("%q", string(p.Algorithm)),
+	logger.Info("settings", c.settingsAttrs(flags, map[string]any{
+		"issuer": issuer, "audience": audience, "alg": string(p.Algorithm),
 		"key-rotation": p.Rotation.String(), "jwks-max-age": p.JWKSMaxAge.String(),
 	})...)
 	logger.Info("signing keys", "alg", p.Algorithm, "rotation", p.Rotation.String(), "jwks_max_age", p.JWKSMaxAge.String(),

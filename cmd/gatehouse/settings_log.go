@@ -13,20 +13,36 @@ import (
 // from (flag, env, file or default), secrets masked. effective replaces
 // the value of a setting whose default is worked out at start (the issuer
 // from the listen address, the key policy stored in the database).
-func (c *cli) settingsAttrs(flags *pflag.FlagSet, effective map[string]string) []any {
+func (c *cli) settingsAttrs(flags *pflag.FlagSet, effective map[string]any) []any {
 	var attrs []any
 	flags.VisitAll(func(f *pflag.Flag) {
 		if f.Name == "help" {
 			return
 		}
 		src := c.source(f.Name)
-		value := displayValue(f)
+		value := logValue(f)
 		if v, ok := effective[f.Name]; ok && src == sourceDefault {
 			value, src = v, "default (stored or derived)"
 		}
 		attrs = append(attrs, slog.Group(f.Name, "value", value, "source", src))
 	})
 	return attrs
+}
+
+// logValue is a flag's value for the log: a list as its items, the rest
+// as the flag prints it; secrets masked.
+func logValue(f *pflag.Flag) any {
+	if sv, ok := f.Value.(pflag.SliceValue); ok {
+		items := splitList(sv.GetSlice())
+		for i := range items {
+			items[i] = maskValue(f.Name, items[i])
+		}
+		if items == nil {
+			items = []string{}
+		}
+		return items
+	}
+	return maskValue(f.Name, f.Value.String())
 }
 
 // maskValue hides the secret in the value of flag name, for logs and
