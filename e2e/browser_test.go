@@ -134,12 +134,13 @@ func freePort(t *testing.T) string {
 }
 
 // browserServer starts Gatehouse for the browser: development cookies
-// (plain HTTP on loopback), 5 s access tokens, the given extra flags, and
+// (plain HTTP on loopback), 5 s access tokens (and so a 5 s reuse grace,
+// which may not exceed them), the given extra flags, and
 // alice (orders:read) with alicePassword.
 func browserServer(t *testing.T, flags ...string) (*proc, string) {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "gatehouse.db")
-	gh := startGatehouse(t, db, "127.0.0.1:0", append([]string{"--dev-cookies", "--access-ttl", "5s", "--reuse-grace", "10s"}, flags...)...)
+	gh := startGatehouse(t, db, "127.0.0.1:0", append([]string{"--dev-cookies", "--access-ttl", "5s", "--reuse-grace", "5s"}, flags...)...)
 	gatehouse(t, db, alicePassword+"\n", "user", "add", "alice", "--password-stdin", "--scope", "orders:read profile")
 	return gh, db
 }

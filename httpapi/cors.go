@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -96,7 +95,7 @@ func (p *corsPolicy) allowed() []string {
 // refused: each would grant more than one exact origin.
 func normalOrigin(o string) (string, error) {
 	bad := func(why string) (string, error) {
-		return "", fmt.Errorf("httpapi: CORS origin %q: %s", o, why)
+		return "", &originError{origin: o, why: why}
 	}
 	switch {
 	case o == "*" || strings.Contains(o, "*"):

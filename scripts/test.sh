@@ -49,3 +49,9 @@ PIP_ROOT_USER_ACTION=ignore /usr/bin/python3 -m pip install --quiet --no-deps --
 # bench/jwtpeer is its own module (golang-jwt stays out of the main one): its
 # tests show what golang-jwt v5's defaults accept and the token package refuses.
 (cd bench/jwtpeer && go test -count=1 "$@" ./...)
+# examples/chi, gin and echo are their own modules (their frameworks stay out
+# of the main one and guard's dependencies stay the standard library): each
+# API's test runs it against real tokens of guard/guardtest's issuer.
+for example in chi gin echo; do
+	(cd "examples/$example" && go test -race -count=1 "$@" ./...)
+done

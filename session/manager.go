@@ -13,8 +13,10 @@ import (
 	"github.com/gatehouse/gatehouse/token"
 )
 
-// Config configures a Manager. Zero durations take the defaults of
-// design.md §2.
+// Config configures a Manager. A zero duration takes the default written
+// beside it (the defaults of `gatehouse serve`, docs/configuration.md); a
+// negative one is an error, never replaced, and so is a Grace above
+// MaxGrace or the AccessTTL, or an IdleTTL above the MaxAge.
 type Config struct {
 	Store    gatehouse.Store
 	Keyring  *Keyring
@@ -24,7 +26,7 @@ type Config struct {
 	AccessTTL time.Duration // default 15m
 	IdleTTL   time.Duration // default 336h
 	MaxAge    time.Duration // default 2160h
-	Grace     time.Duration // default 10s; a retry window, never more than a minute
+	Grace     time.Duration // default 10s; a retry window, at most MaxGrace
 	Leeway    time.Duration // clock skew accepted when verifying; default 30s
 
 	// PreferredUsername puts the user's name in access tokens as
@@ -40,6 +42,42 @@ type Config struct {
 	// Audit records the security events of sessions; default a recorder
 	// on Store and Logger.
 	Audit *audit.Recorder
+}
+
+// MaxGrace is the longest Config.Grace: a retry window, not a second
+// lifetime for a stolen refresh token.
+const MaxGrace = time.Minute
+
+// durations fills in the zero durations of cfg with their defaults and
+// checks them; a negative or inconsistent one is an error naming it.
+func (cfg *Config) durations() error {
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"AccessTTL", &cfg.AccessTTL, 15 * time.Minute},
+		{"IdleTTL", &cfg.IdleTTL, 336 * time.Hour},
+		{"MaxAge", &cfg.MaxAge, 2160 * time.Hour},
+		{"Grace", &cfg.Grace, 10 * time.Second},
+		{"Leeway", &cfg.Leeway, 30 * time.Second},
+	} {
+		switch {
+		case *d.v < 0:
+			return fmt.Errorf("session: %s %v is negative", d.name, *d.v)
+		case *d.v == 0:
+			*d.v = d.def
+		}
+	}
+	switch {
+	case cfg.Grace > MaxGrace:
+		return fmt.Errorf("session: reuse grace %v is longer than %v", cfg.Grace, MaxGrace)
+	case cfg.Grace > cfg.AccessTTL:
+		return fmt.Errorf("session: reuse grace %v is longer than AccessTTL %v", cfg.Grace, cfg.AccessTTL)
+	case cfg.IdleTTL > cfg.MaxAge:
+		return fmt.Errorf("session: IdleTTL %v is longer than MaxAge %v", cfg.IdleTTL, cfg.MaxAge)
+	}
+	return nil
 }
 
 // Manager runs sessions: login, refresh, revocation, and the checks the
@@ -68,19 +106,11 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Audience == "" {
 		cfg.Audience = cfg.Issuer
 	}
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
+	if err := cfg.durations(); err != nil {
+		return nil, err
 	}
-	def(&cfg.AccessTTL, 15*time.Minute)
-	def(&cfg.IdleTTL, 336*time.Hour)
-	def(&cfg.MaxAge, 2160*time.Hour)
-	def(&cfg.Grace, 10*time.Second)
-	def(&cfg.Leeway, 30*time.Second)
-	def(&cfg.Retention.EndedSessions, DefaultRetention.EndedSessions)
-	if cfg.Grace > time.Minute {
-		return nil, fmt.Errorf("session: reuse grace %v is longer than a minute", cfg.Grace)
+	if cfg.Retention.EndedSessions <= 0 {
+		cfg.Retention.EndedSessions = DefaultRetention.EndedSessions
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

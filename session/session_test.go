@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -493,11 +494,43 @@ func TestConcurrentRefreshesOfOneTokenShareOneSuccessor(t *testing.T) {
 	f.mustRefresh(results[0])
 }
 
-func TestNewRejectsALongGrace(t *testing.T) {
+func TestNewRefusesNegativeAndInconsistentDurations(t *testing.T) {
 	f := newFixture(t)
-	_, err := session.New(session.Config{Store: f.store, Keyring: f.keys, Issuer: issuer, Grace: 2 * time.Minute})
-	if err == nil {
-		t.Fatal("a grace window over a minute was accepted")
+	for _, tc := range []struct {
+		name string
+		set  func(*session.Config)
+		want string
+	}{
+		{"a grace window over a minute", func(c *session.Config) { c.Grace = 2 * time.Minute }, "reuse grace 2m0s is longer than 1m0s"},
+		{"a negative access TTL", func(c *session.Config) { c.AccessTTL = -5 * time.Minute }, "AccessTTL -5m0s is negative"},
+		{"a negative idle TTL", func(c *session.Config) { c.IdleTTL = -time.Hour }, "IdleTTL -1h0m0s is negative"},
+		{"a negative max age", func(c *session.Config) { c.MaxAge = -time.Hour }, "MaxAge -1h0m0s is negative"},
+		{"a negative grace", func(c *session.Config) { c.Grace = -time.Second }, "Grace -1s is negative"},
+		{"a negative leeway", func(c *session.Config) { c.Leeway = -time.Second }, "Leeway -1s is negative"},
+		{"a grace longer than the access TTL", func(c *session.Config) { c.AccessTTL = 20 * time.Second; c.Grace = 30 * time.Second },
+			"reuse grace 30s is longer than AccessTTL 20s"},
+		{"an idle TTL above the max age", func(c *session.Config) { c.IdleTTL = 2 * time.Hour; c.MaxAge = time.Hour },
+			"IdleTTL 2h0m0s is longer than MaxAge 1h0m0s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := session.Config{Store: f.store, Keyring: f.keys, Issuer: issuer}
+			tc.set(&cfg)
+			_, err := session.New(cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewTakesTheDocumentedDefaultsForZeroDurations(t *testing.T) {
+	f := newFixture(t)
+	m, err := session.New(session.Config{Store: f.store, Keyring: f.keys, Issuer: issuer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.AccessTTL(); got != 15*time.Minute {
+		t.Fatalf("AccessTTL = %v, want the documented default 15m", got)
 	}
 }
 

@@ -20,6 +20,9 @@ type cli struct {
 	// now is the clock of the keys commands; nil is time.Now.
 	now func() time.Time
 	db  string
+	// sources says where each flag's value came from (flag, env, file),
+	// filled in by prepare before the command runs.
+	sources map[string]string
 }
 
 // newRootCmd builds the whole command tree. It touches no global state, so
@@ -37,11 +40,13 @@ password and get a short-lived JWT access token and a one-time, rotating
 refresh token; APIs verify access tokens locally with the published keys.
 
 Every flag has an environment twin GATEHOUSE_<FLAG> (dashes become
-underscores): the variable sets the default, a flag on the command line wins.`,
+underscores): the variable sets the default, a flag on the command line wins.
+"gatehouse serve --config FILE" reads the same names from a TOML or YAML file,
+below the environment (docs/configuration.md).`,
 		SilenceUsage:  true,
 		SilenceErrors: false,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return applyEnv(cmd, c.lookupEnv)
+			return c.prepare(cmd)
 		},
 	}
 	root.SetOut(c.stdout)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/gatehouse/gatehouse/account"
 	"github.com/gatehouse/gatehouse/audit"
@@ -46,6 +47,9 @@ type serveOptions struct {
 	keyRotation     time.Duration
 	jwksMaxAge      time.Duration
 	kekFile         string
+	configFile      string
+	// db is the root's --db, copied in for the rules of validate.go.
+	db string
 
 	fail      failOptions      // --db-timeout, --drain-delay
 	retention retentionOptions // retention.go
@@ -71,8 +75,14 @@ and a signing key on first start. SIGTERM or SIGINT stops it gracefully:
 /readyz answers 503 for --drain-delay while requests are still served, then
 requests in flight finish and it exits 0 (docs/failures.md).`,
 		Args: cobra.NoArgs,
+		// Every setting is checked before anything is opened or
+		// listened on (validate.go).
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			o.db = c.db
+			return validateServe(&o, cmd.Flags())
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return c.serve(cmd.Context(), o, cmd.Flags().Changed)
+			return c.serve(cmd.Context(), o, cmd.Flags())
 		},
 	}
 	f := cmd.Flags()
@@ -98,6 +108,8 @@ requests in flight finish and it exits 0 (docs/failures.md).`,
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long a graceful shutdown waits for requests in flight")
 	f.StringSliceVar(&o.corsOrigins, "cors-origins", nil, "exact origins (comma-separated, scheme://host[:port]) whose pages may call /token, /revoke, /userinfo, /logout, /sessions and /session/* with credentials (see docs/browser.md)")
+	f.StringVar(&o.configFile, configFlag, "", "a TOML (.toml) or YAML (.yaml, .yml) file whose keys are these flags' names; "+
+		"a flag or its env twin overrides it (see docs/configuration.md)")
 	f.BoolVar(&o.devCookies, "dev-cookies", false, "plain-HTTP browser-mode cookies, without Secure and the __Host-/__Secure- prefixes, for local development (needs a loopback issuer)")
 	o.fail.register(f)
 	addRetentionFlags(f, &o.retention)
@@ -105,7 +117,8 @@ requests in flight finish and it exits 0 (docs/failures.md).`,
 	return cmd
 }
 
-func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string) bool) error {
+func (c *cli) serve(ctx context.Context, o serveOptions, flags *pflag.FlagSet) error {
+	given := flags.Changed
 	logger, err := newLogger(o.logFormat, c.stderr)
 	if err != nil {
 		return err
@@ -187,6 +200,14 @@ func (c *cli) serve(ctx context.Context, o serveOptions, given func(flag string)
 		return err
 	}
 	p := keyring.Policy()
+	audience := o.audience
+	if audience == "" {
+		audience = issuer
+	}
+	logger.Info("settings", c.settingsAttrs(flags, map[string]any{
+		"issuer": issuer, "audience": audience, "alg": string(p.Algorithm),
+		"key-rotation": p.Rotation.String(), "jwks-max-age": p.JWKSMaxAge.String(),
+	})...)
 	logger.Info("signing keys", "alg", p.Algorithm, "rotation", p.Rotation.String(), "jwks_max_age", p.JWKSMaxAge.String(),
 		"active_kid", keyring.ActiveKey().ID())
 
