@@ -170,7 +170,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startServe runs `gatehouse serve ARGS` in-process until it logs
+// serveLogs runs `gatehouse serve ARGS` in-process until it logs
 // "listening", then stops it and returns its log.
 func serveLogs(t *testing.T, env map[string]string, args ...string) string {
 	t.Helper()
