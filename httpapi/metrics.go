@@ -14,7 +14,7 @@ import (
 // instrument counts requests and their latency by route and status on reg,
 // registers the login throttle's collectors, and serves GET /metrics on
 // mux. With a nil reg it returns h unchanged.
-func (s *server) instrument(mux *http.ServeMux, h http.Handler, reg *prometheus.Registry) (http.Handler, error) {
+func (s *server) instrument(mux *routeMux, h http.Handler, reg *prometheus.Registry) (http.Handler, error) {
 	if reg == nil {
 		return h, nil
 	}
