@@ -30,6 +30,10 @@ type openAPIOperation struct {
 	Summary     string                     `json:"summary"`
 	OperationID string                     `json:"operationId"`
 	Responses   map[string]openAPIResponse `json:"responses"`
+	Parameters  []struct {
+		Name string `json:"name"`
+		In   string `json:"in"`
+	} `json:"parameters"`
 }
 
 type openAPIResponse struct {
@@ -92,9 +96,32 @@ func TestOpenAPIDescribesEveryRouteAndNoOther(t *testing.T) {
 			t.Errorf("%s: described without a summary, an operationId or responses", p)
 		}
 	}
-	for p := range ops {
+	ids := map[string]string{}
+	for p, op := range ops {
 		if !slices.Contains(registered, p) {
 			t.Errorf("%s is described in httpapi/openapi.json but no such route is registered", p)
+		}
+		if other, ok := ids[op.OperationID]; ok {
+			t.Errorf("%s and %s have the same operationId %q", p, other, op.OperationID)
+		}
+		ids[op.OperationID] = p
+		// Each {name} of the path is a declared path parameter, and no
+		// other is (OpenAPI 3.1 §4.8.12.1).
+		var inPath, declared []string
+		for _, seg := range strings.Split(p, "/") {
+			if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+				inPath = append(inPath, strings.Trim(seg, "{}"))
+			}
+		}
+		for _, prm := range op.Parameters {
+			if prm.In == "path" {
+				declared = append(declared, prm.Name)
+			}
+		}
+		slices.Sort(inPath)
+		slices.Sort(declared)
+		if !slices.Equal(inPath, declared) {
+			t.Errorf("%s: path parameters %v declared, the path has %v", p, declared, inPath)
 		}
 	}
 }
