@@ -34,13 +34,16 @@ type asset struct {
 }
 
 // loadAssets reads the embedded files once.
-func loadAssets() (map[string]asset, error) {
+func loadAssets() (map[string]asset, error) { return loadAssetsFrom(web, "web") }
+
+// loadAssetsFrom reads the files under dir of fsys, by base name.
+func loadAssetsFrom(fsys embed.FS, dir string) (map[string]asset, error) {
 	out := map[string]asset{}
-	err := fs.WalkDir(web, "web", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := web.ReadFile(p)
+		b, err := fsys.ReadFile(p)
 		if err != nil {
 			return err
 		}
@@ -61,6 +64,10 @@ func contentType(p string) string {
 		return "text/css; charset=utf-8"
 	case ".svg":
 		return "image/svg+xml"
+	case ".png":
+		return "image/png"
+	case ".txt", ".md", "":
+		return "text/plain; charset=utf-8"
 	}
 	return "application/octet-stream"
 }

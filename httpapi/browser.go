@@ -24,7 +24,7 @@ type sessionAnswer struct {
 }
 
 // browserRoutes adds the cookie endpoints and the account page.
-func (s *server) browserRoutes(mux *http.ServeMux, self func(http.Handler) http.Handler) {
+func (s *server) browserRoutes(mux *routeMux, self func(http.Handler) http.Handler) {
 	h := s.handle
 	csrf := s.csrf.Protect
 	mux.Handle("POST /session/login", csrf(h(s.handleSessionLogin)))

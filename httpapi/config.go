@@ -102,6 +102,10 @@ type server struct {
 	ready     *readiness
 	drain     <-chan struct{}
 	metrics   *serverMetrics
+	// openapi is the OpenAPI document as this server serves it, docs the
+	// files of /docs.
+	openapi []byte
+	docs    map[string]asset
 }
 
 // New returns the server's HTTP handler: every route of design.md §2,
@@ -146,16 +150,19 @@ func New(cfg Config) (http.Handler, error) {
 	if err := s.browserMode(cfg); err != nil {
 		return nil, err
 	}
-	mux := http.NewServeMux()
+	mux := newRouteMux()
 	s.routes(mux)
 	h, err := s.instrument(mux, s.cors.wrap(mux), cfg.Registry, cfg.MetricsElsewhere)
 	if err != nil {
 		return nil, err
 	}
-	return withRequestID(s.secure(s.closeWhenDraining(h))), nil
+	if err = s.apiDocs(mux.patterns); err != nil {
+		return nil, err
+	}
+	return routedHandler{withRequestID(s.secure(s.closeWhenDraining(h))), mux.patterns}, nil
 }
 
-func (s *server) routes(mux *http.ServeMux) {
+func (s *server) routes(mux *routeMux) {
 	h := s.handle
 	mux.Handle("POST /token", h(s.handleToken))
 	mux.Handle("POST /revoke", h(s.handleRevoke))
@@ -180,6 +187,9 @@ func (s *server) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /.well-known/jwks.json", h(s.handleJWKS))
 	mux.Handle("GET /.well-known/oauth-authorization-server", h(s.handleMetadata))
+	mux.Handle("GET /.well-known/openid-configuration", h(s.handleMetadata))
+	mux.HandleFunc("GET /openapi.json", s.handleOpenAPI)
+	s.docsRoutes(mux)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 

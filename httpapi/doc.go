@@ -60,6 +60,12 @@
 //     guards them and the caller's own routes when a cookie authenticates
 //     them; POST /logout also takes others=true.
 //
+// The routes are described by openapi.json (OpenAPI 3.1, embedded and
+// served at /openapi.json with the server's own URL), read and tried at
+// /docs (Swagger UI, embedded: docsui/); every route is registered through
+// routeMux, which records it, and the tests hold the document to that list
+// both ways and the real answers to its schemas (docs/discovery.md).
+//
 // Routing is the standard library's ServeMux (method patterns, 405 with
 // Allow); metrics are github.com/prometheus/client_golang.
 package httpapi

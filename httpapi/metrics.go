@@ -17,7 +17,7 @@ import (
 // registers the metrics of the server's components (docs/metrics.md), and
 // serves GET /metrics on mux unless reg is served on another listener
 // (metricsElsewhere). With a nil reg it returns h unchanged.
-func (s *server) instrument(mux *http.ServeMux, h http.Handler, reg *prometheus.Registry, metricsElsewhere bool) (http.Handler, error) {
+func (s *server) instrument(mux *routeMux, h http.Handler, reg *prometheus.Registry, metricsElsewhere bool) (http.Handler, error) {
 	if reg == nil {
 		return h, nil
 	}

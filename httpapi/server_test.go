@@ -42,6 +42,20 @@ func TestMetadataListsEveryEndpoint(t *testing.T) {
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
+func TestMetadataIsServedWhereOpenIDClientsLookToo(t *testing.T) {
+	f := newFixture(t)
+	rfc8414 := f.do(req{method: "GET", target: "/.well-known/oauth-authorization-server"})
+	oidc := f.do(req{method: "GET", target: "/.well-known/openid-configuration"})
+	if oidc.Code != http.StatusOK || oidc.Body.String() != rfc8414.Body.String() {
+		t.Fatalf("/.well-known/openid-configuration: %d %s\nwant the RFC 8414 document: %s", oidc.Code, oidc.Body, rfc8414.Body)
+	}
+	for _, h := range []string{"Content-Type", "Cache-Control"} {
+		if oidc.Header().Get(h) != rfc8414.Header().Get(h) {
+			t.Errorf("%s %q, want %q as on the RFC 8414 path", h, oidc.Header().Get(h), rfc8414.Header().Get(h))
+		}
+	}
+}
+
 func TestMetadataDocumentMatchesItsGoldenFile(t *testing.T) {
 	f := newFixture(t)
 	w := f.do(req{method: "GET", target: "/.well-known/oauth-authorization-server"})

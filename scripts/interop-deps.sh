@@ -5,7 +5,8 @@
 # TestClient), requests-oauthlib, passlib and bcrypt (the hashes of the
 # FastAPI tutorial's users), pip (to install clients/python) and mypy (to
 # check its types) from Debian, the Node example's locked packages and the
-# FastAPI example's (Swagger UI's files for its /docs page).
+# FastAPI example's (Swagger UI's files for its /docs page), and the API
+# tools of e2e/apitools_test.go (@apidevtools/swagger-parser, openid-client).
 # Idempotent: installs nothing that is already there, runs apt-get update only
 # when a package is missing, and npm ci only when node_modules is not in step
 # with package-lock.json.
@@ -29,7 +30,7 @@ fi
 # npm ci removes and reinstalls node_modules; skip it when the installed tree
 # already matches the lock file (npm writes node_modules/.package-lock.json).
 # No package needs its install scripts (swagger-ui-dist's would phone home).
-for node_dir in examples/node examples/fastapi; do
+for node_dir in examples/node examples/fastapi e2e/testdata/apitools; do
 	if [ ! -f "$node_dir/node_modules/.package-lock.json" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
 		echo "npm ci in $node_dir"
 		(cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
