@@ -113,6 +113,21 @@ var serveRules = []settingRule{
 		return nil
 	}},
 	{"shutdown-timeout", positive(func(o *serveOptions) time.Duration { return o.shutdownTimeout })},
+	{"db-timeout", positive(func(o *serveOptions) time.Duration { return o.fail.dbTimeout })},
+	{"drain-delay", func(o *serveOptions, _ func(string) bool) error {
+		if o.fail.drainDelay < 0 {
+			return errors.New("must not be negative")
+		}
+		return nil
+	}},
+	{"retain-ended-sessions", positive(func(o *serveOptions) time.Duration { return time.Duration(o.retention.endedSessions) })},
+	{"retain-events", func(o *serveOptions, _ func(string) bool) error {
+		if o.retention.events < 0 {
+			return errors.New("must be 0 (keep for ever) or positive")
+		}
+		return nil
+	}},
+	{"housekeeping-interval", positive(func(o *serveOptions) time.Duration { return o.retention.every })},
 	{"cors-origins", func(o *serveOptions, _ func(string) bool) error {
 		for _, s := range splitList(o.corsOrigins) {
 			if err := httpapi.CheckOrigin(s); err != nil {
