@@ -24,8 +24,11 @@ import (
 
 type tally struct {
 	ok, unavailable, invalidGrant atomic.Int64
-	mu                            sync.Mutex
-	failed                        []string
+	// busy counts the 503s of a full password-hashing queue (the server
+	// shedding load, whatever its database does); unavailable the others.
+	busy   atomic.Int64
+	mu     sync.Mutex
+	failed []string
 }
 
 func (tl *tally) fail(format string, a ...any) {
@@ -45,9 +48,13 @@ func (tl *tally) failures() []string {
 }
 
 func (tl *tally) String() string {
-	return fmt.Sprintf("%d ok, %d unavailable (503), %d invalid_grant, failed: %q",
-		tl.ok.Load(), tl.unavailable.Load(), tl.invalidGrant.Load(), tl.failures())
+	return fmt.Sprintf("%d ok, %d unavailable (503), %d busy hashing (503), %d invalid_grant, failed: %q",
+		tl.ok.Load(), tl.unavailable.Load(), tl.busy.Load(), tl.invalidGrant.Load(), tl.failures())
 }
+
+// busyDescription is the description of the 503 a login gets when every
+// password-hashing slot stays taken (the server's load shedding).
+const busyDescription = "the server is busy; retry later"
 
 // send makes one request and tallies its answer; it returns the status
 // (0 for a transport error) and the JSON body.
@@ -79,6 +86,8 @@ func (tl *tally) send(client *http.Client, method, u string, form url.Values, be
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		tl.ok.Add(1)
+	case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "" && j["error_description"] == busyDescription:
+		tl.busy.Add(1)
 	case resp.StatusCode == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
 		tl.unavailable.Add(1)
 	case resp.StatusCode == http.StatusBadRequest && j["error"] == "invalid_grant" && form.Get("grant_type") == "refresh_token":

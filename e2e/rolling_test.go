@@ -56,7 +56,9 @@ func (b *balancer) pick() string {
 // are restarted one after the other (SIGTERM, then a new process on the
 // same address): /readyz turns 503 at SIGTERM, the balancer stops sending
 // to the replica during its drain delay, keep-alive connections are
-// closed with the last responses, and not one request fails.
+// closed with the last responses, and not one request fails. (A login
+// the password hasher sheds under the machine's load, 503 "busy" with
+// Retry-After, is counted apart: it is not the restart's doing.)
 func TestRollingRestartOfTwoReplicasLosesNoRequest(t *testing.T) {
 	db := newPostgresDB(t)
 	gatehouseOn(t, db, alicePassword+"\n", "user", "add", "alice", "--password-stdin")
