@@ -45,7 +45,7 @@ var corsRoutes = map[string]corsRoute{
 // a preflight's answer.
 const (
 	corsAllowHeaders  = "Authorization, Content-Type, X-Requested-With"
-	corsExposeHeaders = "WWW-Authenticate, Retry-After"
+	corsExposeHeaders = "WWW-Authenticate, Retry-After, X-Request-Id"
 	corsMaxAge        = "600"
 )
 

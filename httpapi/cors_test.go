@@ -142,7 +142,8 @@ func TestAnswersCarryTheGrantOnlyForListedOrigins(t *testing.T) {
 				t.Fatalf("%d %s", w.Code, w.Body)
 			}
 			acao, acac := w.Header().Get("Access-Control-Allow-Origin"), w.Header().Get("Access-Control-Allow-Credentials")
-			if tc.want && (acao != tc.origin || acac != "true" || !strings.Contains(w.Header().Get("Access-Control-Expose-Headers"), "WWW-Authenticate")) {
+			if tc.want && (acao != tc.origin || acac != "true" || !strings.Contains(w.Header().Get("Access-Control-Expose-Headers"), "WWW-Authenticate") ||
+				!strings.Contains(w.Header().Get("Access-Control-Expose-Headers"), "X-Request-Id")) {
 				t.Errorf("ACAO %q ACAC %q, want the origin and true", acao, acac)
 			}
 			if !tc.want && (acao != "" || acac != "") {

@@ -36,7 +36,9 @@ start_services
 bash scripts/interop-deps.sh
 # Chromium and playwright-core for the browser tests in e2e/.
 bash scripts/browser-deps.sh
-go test -race -count=1 "$@" ./...
+# e2e starts many servers and browsers; on a busy 2-core machine it needs more
+# than go test's default 10 minutes.
+go test -race -count=1 -timeout 25m "$@" ./...
 # The Python client (clients/python): its unit tests on the system Python
 # (Debian's python3-jwt), its types (mypy --strict), and `pip install
 # ./clients/python` into a scratch directory, imported from there.
