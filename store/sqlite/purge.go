@@ -15,7 +15,7 @@ import (
 // a later one finds less (or nothing) to delete and does not fail.
 func (st *Store) Purge(ctx context.Context, now, sessionCutoff time.Time) (gatehouse.PurgeStats, error) {
 	var stats gatehouse.PurgeStats
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		cutoff := micros(sessionCutoff)
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions
 			WHERE expires_at < ?1 OR idle_expires_at < ?1 OR revoked_at < ?1`, cutoff)

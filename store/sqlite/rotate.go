@@ -56,7 +56,7 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 		res     *gatehouse.RotationResult
 		outcome error
 	)
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		var sid string
 		err := tx.QueryRowContext(ctx, rotateSQL, r.OldHash, now, r.Next.Hash, r.SealedNext).Scan(&sid)
 		switch {
