@@ -41,6 +41,7 @@ func BenchmarkRotateRefreshToken(b *testing.B) {
 	for b.Loop() {
 		now := t0.Add(time.Duration(i+1) * time.Millisecond)
 		_, err := s.RotateRefreshToken(ctx, &gatehouse.Rotation{
+			ClientID:   gatehouse.FirstPartyClientID,
 			OldHash:    benchHash(fmt.Sprintf("s1/%d", i)),
 			Next:       gatehouse.RefreshToken{Hash: benchHash(fmt.Sprintf("s1/%d", i+1)), CreatedAt: now},
 			SealedNext: sealed, Now: now, Grace: 10 * time.Second, IdleTTL: time.Hour,
@@ -92,6 +93,7 @@ func BenchmarkRotateRefreshTokenParallel(b *testing.B) {
 		for pb.Next() {
 			now := t0.Add(time.Duration(i+1) * time.Millisecond)
 			_, err := s.RotateRefreshToken(ctx, &gatehouse.Rotation{
+				ClientID:   gatehouse.FirstPartyClientID,
 				OldHash:    benchHash(fmt.Sprintf("%s/%d", id, i)),
 				Next:       gatehouse.RefreshToken{Hash: benchHash(fmt.Sprintf("%s/%d", id, i+1)), CreatedAt: now},
 				SealedNext: sealed, Now: now, Grace: 10 * time.Second, IdleTTL: time.Hour,

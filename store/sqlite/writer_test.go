@@ -125,6 +125,7 @@ func TestRotationsOfOneTokenInOneBatch(t *testing.T) {
 		wg.Go(func() {
 			now := t0.Add(time.Second)
 			results[i], errs[i] = s.RotateRefreshToken(ctx, &gatehouse.Rotation{
+				ClientID:   gatehouse.FirstPartyClientID,
 				OldHash:    first.Hash,
 				Next:       gatehouse.RefreshToken{Hash: benchHash(fmt.Sprintf("next %d", i)), SessionID: "s1", CreatedAt: now},
 				SealedNext: sealed[i], Now: now, Grace: 10 * time.Second, IdleTTL: time.Hour,
