@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,6 +76,13 @@ func setUp(ctx context.Context, o options) (*env, error) {
 			if e.db, e.dropSchema, err = pgSchema(ctx, o.postgres); err != nil {
 				return e, err
 			}
+			// On PostgreSQL the key-encryption key is given; the server and
+			// the CLI commands inherit it.
+			if os.Getenv("GATEHOUSE_KEY_ENCRYPTION_KEY") == "" {
+				kek := make([]byte, 32)
+				rand.Read(kek)
+				os.Setenv("GATEHOUSE_KEY_ENCRYPTION_KEY", base64.StdEncoding.EncodeToString(kek))
+			}
 		}
 		e.server, err = startProc(ctx, "gatehouse serve", tmp, nil, e.gatehouseBin,
 			"serve", "--addr", "127.0.0.1:0", "--db", e.db, "--log-format", "text")
@@ -136,7 +144,8 @@ func pgSchema(ctx context.Context, u string) (string, func(), error) {
 	if strings.Contains(u, "?") {
 		sep = "&"
 	}
-	return u + sep + "options=" + url.QueryEscape("-c search_path="+schema), drop, nil
+	// libpq reads %20, not +, as a space in a URL.
+	return u + sep + "options=" + strings.ReplaceAll(url.QueryEscape("-c search_path="+schema), "+", "%20"), drop, nil
 }
 
 // confidentialClient registers a confidential client once, with
