@@ -14,7 +14,7 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
 func validState(rotated time.Time, successorLive bool) gatehouse.RefreshState {
 	epoch := t0.Add(-time.Hour)
 	return gatehouse.RefreshState{
-		Session:   &gatehouse.Session{ID: "s", UserID: "u", IdleExpiresAt: t0.Add(time.Hour), ExpiresAt: t0.Add(2 * time.Hour), Epoch: epoch},
+		Session:   &gatehouse.Session{ID: "s", UserID: "u", ClientID: "app", IdleExpiresAt: t0.Add(time.Hour), ExpiresAt: t0.Add(2 * time.Hour), Epoch: epoch},
 		User:      &gatehouse.User{ID: "u", Epoch: epoch},
 		RotatedAt: rotated, SuccessorLive: successorLive,
 	}
@@ -77,10 +77,26 @@ func TestDecideRotation(t *testing.T) {
 			st.User.ID = "someone else"
 			return st
 		}, gatehouse.OutcomeEnded},
+		{"a live token of another client's session is refused, not rotated", func() gatehouse.RefreshState {
+			st := validState(time.Time{}, false)
+			st.Session.ClientID = "other"
+			return st
+		}, gatehouse.OutcomeWrongClient},
+		{"a retired token of another client's session is refused, not reuse", func() gatehouse.RefreshState {
+			st := validState(t0.Add(-time.Hour), false)
+			st.Session.ClientID = "other"
+			return st
+		}, gatehouse.OutcomeWrongClient},
+		{"an ended session of another client is refused as another client's", func() gatehouse.RefreshState {
+			st := validState(time.Time{}, false)
+			st.Session.ClientID = "other"
+			st.Session.RevokedAt = t0.Add(-time.Second)
+			return st
+		}, gatehouse.OutcomeWrongClient},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := gatehouse.DecideRotation(c.state(), t0, grace); got != c.want {
+			if got := gatehouse.DecideRotation(c.state(), "app", t0, grace); got != c.want {
 				t.Errorf("DecideRotation = %v, want %v", got, c.want)
 			}
 		})

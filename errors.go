@@ -16,6 +16,9 @@ var (
 	// ErrSessionEnded: the session is revoked, idle-expired or past its
 	// absolute lifetime.
 	ErrSessionEnded = errors.New("gatehouse: session ended")
+	// ErrWrongClient: the refresh token's session is bound to another
+	// client than the one presenting it.
+	ErrWrongClient = errors.New("gatehouse: refresh token bound to another client")
 	// ErrStale: a conditional write found the record changed since it was
 	// read (another Version of a user; a user no longer in the state a
 	// password was checked against). Nothing was written; the caller reads

@@ -74,6 +74,9 @@ type RefreshToken struct {
 // Rotation asks a store to replace a live refresh token by its successor.
 type Rotation struct {
 	OldHash []byte
+	// ClientID is the client presenting the token: the token is rotated
+	// only if its session is bound to that client.
+	ClientID string
 	// Next is the successor; Next.SessionID is filled in by the store.
 	Next RefreshToken
 	// SealedNext is the successor token sealed under a key derived from the
@@ -128,9 +131,13 @@ type RefreshState struct {
 type RotationOutcome int
 
 const (
+	// OutcomeWrongClient: the token's session is bound to another client
+	// than the one presenting it. Nothing to hand out, and not reuse: the
+	// presenter may not use the token at all.
+	OutcomeWrongClient RotationOutcome = iota + 1
 	// OutcomeEnded: the session is revoked or expired, or its user is gone,
 	// disabled or in another epoch. Nothing to hand out.
-	OutcomeEnded RotationOutcome = iota + 1
+	OutcomeEnded
 	// OutcomeLive: the token is live and the session valid, yet it was not
 	// rotated: a concurrent change committed in between. Try again.
 	OutcomeLive
@@ -144,9 +151,13 @@ const (
 
 // DecideRotation is the rule that tells a retry from reuse, the same for
 // every store: each calls it, around its own atomic statement, on the
-// state it read after its conditional rotation did not rotate.
-func DecideRotation(st RefreshState, now time.Time, grace time.Duration) RotationOutcome {
+// state it read after its conditional rotation (of a token presented by
+// client clientID) did not rotate. The statement rotates only what
+// DecideRotation would call OutcomeLive.
+func DecideRotation(st RefreshState, clientID string, now time.Time, grace time.Duration) RotationOutcome {
 	switch {
+	case st.Session.ClientID != clientID:
+		return OutcomeWrongClient
 	case !SessionValid(st.Session, st.User, now):
 		return OutcomeEnded
 	case st.RotatedAt.IsZero():

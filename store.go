@@ -130,7 +130,8 @@ type SessionStore interface {
 	ListSessions(ctx context.Context, userID string, now time.Time) ([]*Session, error)
 	// RotateRefreshToken is one atomic operation, safe under any
 	// concurrency and across processes sharing the database:
-	//   - the old token is live, its session active at r.Now and its user
+	//   - the old token is live, its session bound to r.ClientID and active
+	//     at r.Now, and its user
 	//     existing, enabled and in the session's epoch: it is marked rotated
 	//     (RotatedAt, SuccessorHash, SealedSuccessor = r.SealedNext), r.Next
 	//     is inserted as the live token, every older retired token of the
@@ -144,7 +145,8 @@ type SessionStore interface {
 	//     DropSealedSuccessors dropped it: the caller then refuses, as it
 	//     has nothing to hand out); OutcomeReused gives
 	//     ErrTokenReused with the result's Session filled in (the caller
-	//     revokes it); OutcomeEnded gives ErrSessionEnded.
+	//     revokes it); OutcomeEnded gives ErrSessionEnded;
+	//     OutcomeWrongClient gives ErrWrongClient.
 	//   - no token has r.OldHash: ErrNotFound.
 	// Of any number of concurrent calls with one old hash, exactly one
 	// rotates; the others see its successor as a retry (or reuse).

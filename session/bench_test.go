@@ -2,11 +2,14 @@ package session_test
 
 import (
 	"context"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/internal/testserver"
+	"github.com/gatehouse/gatehouse/session"
 	"github.com/gatehouse/gatehouse/token"
 )
 
@@ -60,6 +63,53 @@ func BenchmarkSign(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkRefreshParallel is Manager.Refresh with 32 goroutines at once,
+// each chaining its own session's refresh tokens, on SQLite and on
+// PostgreSQL: the whole refresh but HTTP (rotation, signature, the
+// store's writes), to profile with -cpuprofile.
+func BenchmarkRefreshParallel(b *testing.B) {
+	for _, pg := range []bool{false, true} {
+		name := "sqlite"
+		if pg {
+			name = "postgres"
+		}
+		b.Run(name, func(b *testing.B) {
+			srv := testserver.New(b, testserver.Options{Postgres: pg})
+			ctx := context.Background()
+			now := srv.Clock.Now()
+			u := &gatehouse.User{ID: gatehouse.NewID(), Username: "bench", PasswordHash: "x",
+				Scopes: []string{"orders:read"}, CreatedAt: now, UpdatedAt: now, Epoch: now}
+			if err := srv.Store.CreateUser(ctx, u); err != nil {
+				b.Fatal(err)
+			}
+			par := max(1, 32/runtime.GOMAXPROCS(0))
+			tokens := make([]string, par*runtime.GOMAXPROCS(0))
+			for i := range tokens {
+				g, err := srv.Sessions.Login(ctx, session.Login{User: u})
+				if err != nil {
+					b.Fatal(err)
+				}
+				tokens[i] = g.RefreshToken
+			}
+			var next atomic.Int64
+			b.SetParallelism(par)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				tok := tokens[next.Add(1)-1]
+				for pb.Next() {
+					g, err := srv.Sessions.Refresh(ctx, session.Refresh{Token: tok})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					tok = g.RefreshToken
+				}
+			})
 		})
 	}
 }

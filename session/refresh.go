@@ -26,12 +26,15 @@ type Refresh struct {
 
 // Refresh rotates a refresh token and mints a new access token.
 //
-// Everything that can refuse the request without touching state is
-// checked before the rotation: the token's form, its session, the client
-// it is bound to, the scope. The rotation itself is one atomic store
-// operation, which also checks that the session's user is enabled and in
-// the session's epoch, and reads the user whose custom claims (and name)
-// the new access token carries, as they are now. Its outcomes:
+// The token's form is checked first. A refresh that asks for a narrower
+// scope reads the token's session to check the scope before anything is
+// written; otherwise (the common case) the rotation is the only store
+// call, one round trip on PostgreSQL. The rotation is one atomic store
+// operation, which checks that the session is bound to the client
+// presenting the token (another client's token is refused, and is not
+// reuse), that the session's user is enabled and in the session's epoch,
+// and reads the session and the user whose custom claims (and name) the
+// new access token carries, as they are now. Its outcomes:
 //   - the token was live: a new refresh token replaces it;
 //   - it was rotated within the grace window and its successor is live (a
 //     lost response, two tabs at once): the same successor is handed out
@@ -61,27 +64,30 @@ func (m *Manager) refresh(ctx context.Context, r Refresh) (*Grant, string, error
 		clientID, allowed = r.Client.ID, r.Client.Scopes
 	}
 	hash := hashToken(r.Token)
-	s, err := m.store.SessionByRefreshHash(ctx, hash)
-	if errors.Is(err, gatehouse.ErrNotFound) {
-		outcome, err := m.unknownToken(ctx, pt, r)
-		return nil, outcome, err
-	}
-	if err != nil {
-		return nil, RefreshError, fmt.Errorf("refresh: %w", err)
-	}
-	if s.ClientID != clientID {
-		return nil, RefreshInvalid, fmt.Errorf("%w: token bound to another client", ErrInvalidGrant)
-	}
-	scopes := gatehouse.BoundByClient(s.Scopes, allowed)
 	if len(r.Scopes) > 0 {
-		if !gatehouse.ScopeSubset(r.Scopes, scopes) {
+		// A narrower scope is checked before the rotation writes anything.
+		s, err := m.store.SessionByRefreshHash(ctx, hash)
+		if errors.Is(err, gatehouse.ErrNotFound) {
+			outcome, err := m.unknownToken(ctx, pt, r)
+			return nil, outcome, err
+		}
+		if err != nil {
+			return nil, RefreshError, fmt.Errorf("refresh: %w", err)
+		}
+		if s.ClientID != clientID {
+			return nil, RefreshInvalid, fmt.Errorf("%w: token bound to another client", ErrInvalidGrant)
+		}
+		if !gatehouse.ScopeSubset(r.Scopes, gatehouse.BoundByClient(s.Scopes, allowed)) {
 			return nil, RefreshInvalid, ErrInvalidScope
 		}
-		scopes = r.Scopes
 	}
 
 	now := m.now().UTC().Truncate(time.Microsecond)
-	exp := m.accessExpiry(s, r.Client, now)
+	// The session's end is not known before the rotation: the rotation
+	// records the client's full lifetime (a later AccessExpiresAt than the
+	// token's when the session ends first only keeps revocations longer),
+	// and the token's exp is capped at the session's end once it is read.
+	exp := now.Add(m.accessTTL(r.Client)).Truncate(time.Second).UTC()
 	next, nextHash := newRefreshToken(pt.family)
 	if pt.family == nil {
 		// A token from before families: its successors stay without one, so
@@ -94,7 +100,8 @@ func (m *Manager) refresh(ctx context.Context, r Refresh) (*Grant, string, error
 	}
 	res, err := m.store.RotateRefreshToken(ctx, &gatehouse.Rotation{
 		OldHash:         hash,
-		Next:            gatehouse.RefreshToken{Hash: nextHash, SessionID: s.ID, CreatedAt: now},
+		ClientID:        clientID,
+		Next:            gatehouse.RefreshToken{Hash: nextHash, CreatedAt: now},
 		SealedNext:      sealed,
 		Now:             now,
 		Grace:           m.cfg.Grace,
@@ -105,12 +112,22 @@ func (m *Manager) refresh(ctx context.Context, r Refresh) (*Grant, string, error
 	})
 	switch {
 	case errors.Is(err, gatehouse.ErrTokenReused):
-		m.reuse(ctx, s, r, now, "retired refresh token presented outside the grace window")
+		m.reuse(ctx, res.Session, r, now, "retired refresh token presented outside the grace window")
 		return nil, RefreshReuse, fmt.Errorf("%w: refresh token reused", ErrInvalidGrant)
-	case errors.Is(err, gatehouse.ErrSessionEnded), errors.Is(err, gatehouse.ErrNotFound):
+	case errors.Is(err, gatehouse.ErrWrongClient):
+		return nil, RefreshInvalid, fmt.Errorf("%w: token bound to another client", ErrInvalidGrant)
+	case errors.Is(err, gatehouse.ErrNotFound):
+		outcome, err := m.unknownToken(ctx, pt, r)
+		return nil, outcome, err
+	case errors.Is(err, gatehouse.ErrSessionEnded):
 		return nil, RefreshEnded, fmt.Errorf("%w: session ended", ErrInvalidGrant)
 	case err != nil:
 		return nil, RefreshError, fmt.Errorf("refresh: %w", err)
+	}
+	exp = m.accessExpiry(res.Session, r.Client, now)
+	scopes := gatehouse.BoundByClient(res.Session.Scopes, allowed)
+	if len(r.Scopes) > 0 {
+		scopes = r.Scopes
 	}
 	outcome := RefreshRotated
 	if res.Retry {

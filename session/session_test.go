@@ -204,6 +204,18 @@ func TestRefreshByAnotherClientIsRefusedWithoutChange(t *testing.T) {
 	f.mustRefresh(g.RefreshToken) // not rotated by the refused request
 }
 
+func TestRetiredTokenPresentedByAnotherClientIsNotReuse(t *testing.T) {
+	f := newFixture(t)
+	g := f.login()
+	f.clock.Advance(time.Minute)
+	g2 := f.mustRefresh(g.RefreshToken)
+	f.clock.Advance(time.Hour / 2) // past the grace window: reuse, if it were this client's
+	if _, err := f.m.Refresh(f.ctx, session.Refresh{Token: g.RefreshToken, Client: &gatehouse.Client{ID: "other"}}); !errors.Is(err, session.ErrInvalidGrant) {
+		t.Fatalf("err = %v, want ErrInvalidGrant", err)
+	}
+	f.mustRefresh(g2.RefreshToken) // the session was not revoked
+}
+
 func TestRefreshMayNarrowButNotWidenTheScope(t *testing.T) {
 	f := newFixture(t)
 	g, err := f.m.Login(f.ctx, session.Login{User: f.user, Scopes: []string{"orders:write"}})

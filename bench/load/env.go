@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // env is what the scenarios share: the client, the servers, the bench user.
@@ -26,8 +29,13 @@ type env struct {
 	client       *http.Client
 	gatehouseBin string
 	goapiBin     string
+	guardapiBin  string
 	server       *proc // nil with -url
 	goapi        *proc // started by the first goapi scenario
+	guardapi     *proc // started by the first guard scenario
+	dropSchema   func()
+	clientID     string // the confidential client of introspect
+	clientSecret string
 	base         string
 	issuer       string
 	db           string
@@ -47,14 +55,35 @@ func setUp(ctx context.Context, o options) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{o: o, tmp: tmp, client: newClient(max(o.workers, o.burstWorkers), o.timeout)}
-	fmt.Fprintln(os.Stderr, "load: building cmd/gatehouse and examples/goapi")
-	if e.gatehouseBin, e.goapiBin, err = build(ctx, tmp); err != nil {
+	conns := max(o.workers, o.burstWorkers)
+	for _, name := range o.scenarios {
+		if _, n, _ := splitWorkers(name); n > conns {
+			conns = n
+		}
+	}
+	e := &env{o: o, tmp: tmp, client: newClient(conns, o.timeout)}
+	fmt.Fprintln(os.Stderr, "load: building cmd/gatehouse, examples/goapi and bench/guardapi")
+	if e.gatehouseBin, e.goapiBin, e.guardapiBin, err = build(ctx, tmp); err != nil {
 		return e, err
+	}
+	if o.bin != "" {
+		e.gatehouseBin = o.bin
 	}
 	e.base, e.db = o.url, o.db
 	if e.base == "" {
 		e.db = "sqlite:" + filepath.Join(tmp, "gatehouse.db")
+		if o.postgres != "" {
+			if e.db, e.dropSchema, err = pgSchema(ctx, o.postgres); err != nil {
+				return e, err
+			}
+			// On PostgreSQL the key-encryption key is given; the server and
+			// the CLI commands inherit it.
+			if os.Getenv("GATEHOUSE_KEY_ENCRYPTION_KEY") == "" {
+				kek := make([]byte, 32)
+				rand.Read(kek)
+				os.Setenv("GATEHOUSE_KEY_ENCRYPTION_KEY", base64.StdEncoding.EncodeToString(kek))
+			}
+		}
 		e.server, err = startProc(ctx, "gatehouse serve", tmp, nil, e.gatehouseBin,
 			"serve", "--addr", "127.0.0.1:0", "--db", e.db, "--log-format", "text")
 		if err != nil {
@@ -80,13 +109,87 @@ func setUp(ctx context.Context, o options) (*env, error) {
 }
 
 func (e *env) close() {
-	if e.goapi != nil {
-		e.goapi.stop()
+	for _, p := range []*proc{e.guardapi, e.goapi, e.server} {
+		if p != nil {
+			p.stop()
+		}
 	}
-	if e.server != nil {
-		e.server.stop()
+	if e.dropSchema != nil {
+		e.dropSchema()
 	}
 	os.RemoveAll(e.tmp)
+}
+
+// pgSchema creates a schema of its own in the database at u and returns
+// the --db URL whose connections use it, and how to drop it.
+func pgSchema(ctx context.Context, u string) (string, func(), error) {
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		return "", nil, fmt.Errorf("-postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	schema := "loadbench_" + strings.ToLower(rand.Text()[:10])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, fmt.Errorf("-postgres: %w", err)
+	}
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if c, err := pgx.Connect(ctx, u); err == nil {
+			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	// libpq reads %20, not +, as a space in a URL.
+	return u + sep + "options=" + strings.ReplaceAll(url.QueryEscape("-c search_path="+schema), "+", "%20"), drop, nil
+}
+
+// confidentialClient registers a confidential client once, with
+// gatehouse client add, for the introspect scenario.
+func (e *env) confidentialClient(ctx context.Context) (id, secret string, err error) {
+	if e.clientID != "" {
+		return e.clientID, e.clientSecret, nil
+	}
+	add := exec.CommandContext(ctx, e.gatehouseBin, "client", "add", "loadbench-introspect", "--db", e.db)
+	add.Dir = e.tmp
+	out, err := add.CombinedOutput()
+	if err != nil {
+		return "", "", fmt.Errorf("gatehouse client add: %w\n%s", err, out)
+	}
+	for line := range strings.SplitSeq(string(out), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		switch strings.TrimSpace(k) {
+		case "client_id":
+			id = strings.TrimSpace(v)
+		case "client_secret":
+			secret = strings.TrimSpace(v)
+		}
+	}
+	if id == "" || secret == "" {
+		return "", "", fmt.Errorf("gatehouse client add printed no client_id and client_secret:\n%s", out)
+	}
+	e.clientID, e.clientSecret = id, secret
+	return id, secret, nil
+}
+
+// startGuardapi starts bench/guardapi against the server once.
+func (e *env) startGuardapi(ctx context.Context) (string, error) {
+	if e.guardapi == nil {
+		p, err := startProc(ctx, "bench/guardapi", e.tmp,
+			[]string{"GATEHOUSE_ISSUER=" + e.issuer, "GUARDAPI_ADDR=127.0.0.1:0"}, e.guardapiBin)
+		if err != nil {
+			return "", err
+		}
+		e.guardapi = p
+		if err := e.waitHealthy(ctx, "http://"+p.addr); err != nil {
+			return "", err
+		}
+	}
+	return "http://" + e.guardapi.addr, nil
 }
 
 // newClient is a client for n concurrent workers on one host: every
@@ -109,7 +212,15 @@ func newClient(n int, timeout time.Duration) *http.Client {
 
 // describe is the header of the report.
 func (e *env) describe(o options) string {
-	target := "gatehouse serve (built from this checkout) on " + e.base + ", SQLite in a temporary directory"
+	built := "built from this checkout"
+	if e.o.bin != "" {
+		built = e.o.bin
+	}
+	store := "SQLite in a temporary directory"
+	if e.o.postgres != "" {
+		store = "PostgreSQL (a schema of its own)"
+	}
+	target := "gatehouse serve (" + built + ") on " + e.base + ", " + store
 	if e.server == nil {
 		target = "the server at " + e.base
 	}

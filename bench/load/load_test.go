@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,36 @@ func TestSelectScenariosAddsBaselines(t *testing.T) {
 	if _, err := selectScenarios("nope"); err == nil {
 		t.Error("an unknown scenario must be refused")
 	}
+	got, err = selectScenarios("refresh@128,guard-cached,refresh@32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := strings.Join(got, ","); s != "healthz,guard-bare,guard-cached,refresh@128,refresh@32" {
+		t.Errorf("with worker counts: got %s", s)
+	}
+	for _, bad := range []string{"refresh@0", "refresh@x", "nope@8"} {
+		if _, err := selectScenarios(bad); err == nil {
+			t.Errorf("%s was accepted", bad)
+		}
+	}
+}
+
+func TestProcCPUReadsThisProcess(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc on this system")
+	}
+	before := procCPU(os.Getpid())
+	deadline := time.Now().Add(200 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+		_ = x * x
+	}
+	after := procCPU(os.Getpid())
+	if before < 0 || after <= before {
+		t.Errorf("procCPU before and after 200 ms of spinning: %v, %v; want a growing CPU time", before, after)
+	}
+	if procCPU(0) != -1 {
+		t.Error("procCPU(0) must be unknown")
+	}
 }
 
 func TestOnlyLoopbackURLs(t *testing.T) {
@@ -116,15 +147,15 @@ func TestReportShowsRatiosAndErrors(t *testing.T) {
 	results := []result{
 		{name: "healthz", baseline: "healthz", workers: 2, ok: 1000, elapsed: time.Second,
 			latencies: []time.Duration{ms(1), ms(1), ms(2)}, errorKinds: map[string]int64{}},
-		{name: "userinfo", baseline: "healthz", workers: 2, ok: 250, errors: 3, elapsed: time.Second,
+		{name: "userinfo", baseline: "healthz", workers: 2, ok: 250, errors: 3, elapsed: time.Second, cpu: ms(500), cpuKnown: true,
 			latencies: []time.Duration{ms(4), ms(4), ms(5)}, errorKinds: map[string]int64{"HTTP 401": 3}, firstError: "HTTP 401: <nil>"},
 	}
 	var b strings.Builder
 	printReport(&b, "header", results)
 	out := b.String()
 	for _, want := range []string{
-		"| healthz | 2 | 1000 | 1000 | 1.00 ms | 2.00 ms | 2.00 ms | 0 | 0 | 1 (baseline) | 1 (baseline) |",
-		"| userinfo | 2 | 250 | 250 | 4.00 ms | 5.00 ms | 5.00 ms | 0 | 3 | 0.25× | 4× |",
+		"| healthz | 2 | 1000 | 1000 | 1.00 ms | 2.00 ms | 2.00 ms | 0 | 0 | – | 1 (baseline) | 1 (baseline) |",
+		"| userinfo | 2 | 250 | 250 | 4.00 ms | 5.00 ms | 5.00 ms | 0 | 3 | 2.000 ms | 0.25× | 4× |",
 		"userinfo: HTTP 401 ×3",
 	} {
 		if !strings.Contains(out, want) {

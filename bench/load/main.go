@@ -12,17 +12,31 @@
 // a free loopback port with a temporary SQLite database. It creates a user
 // with `gatehouse user add` and logs each worker in before any scenario.
 //
-// Scenarios (baselines run whenever a scenario compared with them does):
+// Scenarios (baselines run whenever a scenario compared with them does);
+// NAME@N runs a scenario with N workers instead of -workers (refresh@32):
 //
 //	healthz         GET /healthz: the server's baseline
 //	jwks            GET /.well-known/jwks.json
 //	userinfo        GET /userinfo with a valid token (verification and a database read)
+//	introspect      POST /introspect (RFC 7662) of a valid token by a confidential client
 //	refresh         POST /token grant_type=refresh_token; each worker chains its own session
 //	cookie-refresh  POST /session/refresh with the refresh cookie (browser mode), chained likewise
 //	password        POST /token grant_type=password (argon2id, bounded concurrency)
 //	password-burst  the same with -burst-workers, past the hashing bound: 503 + Retry-After
 //	goapi-healthz   GET /healthz of examples/goapi: the unprotected baseline
 //	goapi-orders    GET /orders of examples/goapi with a token guard has cached
+//	guard-bare      GET /orders of bench/guardapi without authentication: the guard baseline
+//	guard-cached    GET /guarded/orders of bench/guardapi: the same handler behind guard
+//
+// The CPU column is the CPU time (user and system, from /proc/PID/stat)
+// the server process spent per answered request during the measurement:
+// gatehouse serve for its scenarios, bench/guardapi or examples/goapi for
+// theirs. It is empty with -url.
+//
+// -postgres URL runs the started server on PostgreSQL, in a new schema
+// dropped at the end; -gatehouse BIN starts a prebuilt binary (an older
+// build) so that two builds are compared by the same harness on the same
+// machine, run after run.
 //
 // A 503 with Retry-After on the password scenarios is the documented answer
 // of a full hashing queue, and a 429 with Retry-After that of the throttle,
@@ -60,6 +74,8 @@ type options struct {
 	maxRequests  int64
 	url          string
 	db           string
+	postgres     string // a PostgreSQL URL: the started server uses a fresh schema of it
+	bin          string // a prebuilt gatehouse to start instead of this checkout's
 	timeout      time.Duration
 }
 
@@ -91,6 +107,8 @@ func parseFlags(args []string) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "bound on each request")
 	fs.StringVar(&o.url, "url", "", "base URL of a running Gatehouse on loopback (default: build and start one)")
 	fs.StringVar(&o.db, "db", "", "with -url: that server's --db, where the bench user is added")
+	fs.StringVar(&o.postgres, "postgres", "", "without -url: run the server on this PostgreSQL database, in a schema of its own (dropped at the end)")
+	fs.StringVar(&o.bin, "gatehouse", "", "without -url: start this gatehouse binary (another build, for a before/after comparison)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -108,6 +126,8 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("-url needs -db (the bench user is added with gatehouse user add)")
 	case o.url == "" && o.db != "":
 		return o, errors.New("-db is for -url; without it the harness uses a temporary database")
+	case o.url != "" && (o.postgres != "" || o.bin != ""):
+		return o, errors.New("-postgres and -gatehouse are for the server the harness starts, not with -url")
 	}
 	if o.url != "" {
 		if err := checkLoopback(o.url); err != nil {
@@ -130,13 +150,24 @@ func selectScenarios(s string) ([]string, error) {
 		return slices.Clone(scenarioNames), nil
 	}
 	want := map[string]bool{}
+	var extra []string // NAME@WORKERS, in the order given
 	for name := range strings.SplitSeq(s, ",") {
 		name = strings.TrimSpace(name)
-		if !slices.Contains(scenarioNames, name) {
-			return nil, fmt.Errorf("unknown scenario %q (have %s)", name, strings.Join(scenarioNames, ", "))
+		base, _, err := splitWorkers(name)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(scenarioNames, base) {
+			return nil, fmt.Errorf("unknown scenario %q (have %s, each optionally @WORKERS)", name, strings.Join(scenarioNames, ", "))
+		}
+		want[baselineOf(base)] = true
+		if base != name {
+			if !slices.Contains(extra, name) {
+				extra = append(extra, name)
+			}
+			continue
 		}
 		want[name] = true
-		want[baselineOf(name)] = true
 	}
 	var out []string
 	for _, name := range scenarioNames {
@@ -144,7 +175,7 @@ func selectScenarios(s string) ([]string, error) {
 			out = append(out, name)
 		}
 	}
-	return out, nil
+	return append(out, extra...), nil
 }
 
 func run(ctx context.Context, o options) error {
@@ -165,7 +196,12 @@ func run(ctx context.Context, o options) error {
 		if o.warmup > 0 {
 			runScenario(ctx, sc, o.warmup, o.maxRequests)
 		}
-		results = append(results, runScenario(ctx, sc, o.duration, o.maxRequests))
+		cpu0 := procCPU(sc.pid)
+		r := runScenario(ctx, sc, o.duration, o.maxRequests)
+		if cpu1 := procCPU(sc.pid); cpu0 >= 0 && cpu1 >= 0 {
+			r.cpu, r.cpuKnown = cpu1-cpu0, true
+		}
+		results = append(results, r)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,15 +26,56 @@ const startupDeadline = 60 * time.Second
 // examples/goapi (slog text or JSON), capturing the address.
 var listenLine = regexp.MustCompile(`listening.*?\baddr"?[=:]"?([^"\s]+)`)
 
-// build compiles cmd/gatehouse and examples/goapi into dir with the go
-// command of PATH, from the module the working directory is in.
-func build(ctx context.Context, dir string) (gatehouse, goapi string, err error) {
+// build compiles cmd/gatehouse, examples/goapi and bench/guardapi into dir
+// with the go command of PATH, from the module the working directory is in.
+func build(ctx context.Context, dir string) (gatehouse, goapi, guardapi string, err error) {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(os.PathSeparator),
-		"github.com/gatehouse/gatehouse/cmd/gatehouse", "github.com/gatehouse/gatehouse/examples/goapi")
+		"github.com/gatehouse/gatehouse/cmd/gatehouse", "github.com/gatehouse/gatehouse/examples/goapi",
+		"github.com/gatehouse/gatehouse/bench/guardapi")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", "", fmt.Errorf("go build (run from inside the gatehouse module): %w\n%s", err, out)
+		return "", "", "", fmt.Errorf("go build (run from inside the gatehouse module): %w\n%s", err, out)
 	}
-	return filepath.Join(dir, "gatehouse"), filepath.Join(dir, "goapi"), nil
+	return filepath.Join(dir, "gatehouse"), filepath.Join(dir, "goapi"), filepath.Join(dir, "guardapi"), nil
+}
+
+// pid is the process's id; 0 for no process.
+func (p *proc) pid() int {
+	if p == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times: 100 on
+// every Linux architecture Go supports.
+const clockTicks = 100
+
+// procCPU is the CPU time (user and system) process pid has used, from
+// /proc/PID/stat; -1 when unknown (no pid, no /proc).
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return -1
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The command name (field 2) may hold spaces; the fields after its
+	// closing parenthesis are state (3), …, utime (14), stime (15).
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks
 }
 
 // proc is a started process whose last log lines are kept for errors.

@@ -21,6 +21,17 @@ type result struct {
 	latencies      []time.Duration // of the 2xx answers, sorted
 	errorKinds     map[string]int64
 	firstError     string
+	cpu            time.Duration // the server's CPU time during the measurement
+	cpuKnown       bool
+}
+
+// cpuPerRequest is the server's CPU time per answered request; false when
+// unknown.
+func (r *result) cpuPerRequest() (time.Duration, bool) {
+	if !r.cpuKnown || r.ok == 0 {
+		return 0, false
+	}
+	return r.cpu / time.Duration(r.ok), true
 }
 
 // rate is successful requests per second.

@@ -64,8 +64,8 @@ func printReport(w io.Writer, header string, results []result) {
 		byName[results[i].name] = &results[i]
 	}
 	fmt.Fprintf(w, "%s\n\n", header)
-	fmt.Fprintln(w, "| scenario | workers | requests | req/s | p50 | p90 | p99 | 503/429 | errors | req/s ÷ baseline | p50 ÷ baseline |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| scenario | workers | requests | req/s | p50 | p90 | p99 | 503/429 | errors | server CPU/req | req/s ÷ baseline | p50 ÷ baseline |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for i := range results {
 		r := &results[i]
 		rate, p50 := "–", "–"
@@ -76,10 +76,14 @@ func printReport(w io.Writer, header string, results []result) {
 				rate, p50 = "1 (baseline)", "1 (baseline)"
 			}
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %s | %s | %s | %d | %d | %s | %s |\n",
+		cpu := "–"
+		if c, ok := r.cpuPerRequest(); ok {
+			cpu = fmt.Sprintf("%.3f ms", float64(c)/float64(time.Millisecond))
+		}
+		fmt.Fprintf(w, "| %s | %d | %d | %.0f | %s | %s | %s | %d | %d | %s | %s | %s |\n",
 			r.name, r.workers, r.ok, r.rate(),
 			formatDuration(percentile(r.latencies, 50)), formatDuration(percentile(r.latencies, 90)),
-			formatDuration(percentile(r.latencies, 99)), r.busy, r.errors, rate, p50)
+			formatDuration(percentile(r.latencies, 99)), r.busy, r.errors, cpu, rate, p50)
 	}
 	for _, r := range results {
 		if r.errors == 0 {

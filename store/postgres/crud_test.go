@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,21 @@ func TestEventsNewestFirstAndPaged(t *testing.T) {
 	older, err := s.Events(ctx, "u1", es[1].ID, 10)
 	if err != nil || len(older) != 1 {
 		t.Fatalf("page before %d: %v, %v", es[1].ID, older, err)
+	}
+}
+
+func TestPoolSizeDefaultsUnlessTheURLSetsIt(t *testing.T) {
+	u := newSchema(t)
+	s := openURL(t, u)
+	if got := s.pool.Config().MaxConns; got != DefaultPoolSize() {
+		t.Errorf("pool size without pool_max_conns = %d, want %d", got, DefaultPoolSize())
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	s = openURL(t, u+sep+"pool_max_conns=3")
+	if got := s.pool.Config().MaxConns; got != 3 {
+		t.Errorf("pool size with pool_max_conns=3 = %d, want 3", got)
 	}
 }

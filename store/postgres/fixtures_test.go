@@ -67,6 +67,7 @@ func newSessionOfFamily(t testing.TB, s *Store, id string, family []byte) []byte
 func rotation(old []byte, now time.Time) *gatehouse.Rotation {
 	next := randomHash()
 	return &gatehouse.Rotation{
+		ClientID:   gatehouse.FirstPartyClientID,
 		OldHash:    old,
 		Next:       gatehouse.RefreshToken{Hash: next, CreatedAt: now},
 		SealedNext: append([]byte("sealed:"), next...),

@@ -11,8 +11,9 @@ import (
 
 // rotateSQL rotates a live token in one statement (one implicit
 // transaction), or writes nothing. It first locks the session's row, if the
-// token is live, the session active at $2 and its user enabled and in the
-// session's epoch: whatever ends the session (RevokeSession, an epoch move,
+// token is live, the session bound to client $10 and active at $2, and its
+// user enabled and in the session's epoch (what gatehouse.DecideRotation
+// calls live): whatever ends the session (RevokeSession, an epoch move,
 // DeleteUser, Purge) writes that row too, so it either waits for this
 // statement, or this statement waits for it and, re-checking the committed
 // row under READ COMMITTED, finds the session ended and writes nothing.
@@ -30,7 +31,7 @@ var rotateSQL = `WITH
 		FROM refresh_tokens l
 		JOIN sessions s ON s.id = l.session_id
 		JOIN users u ON u.id = s.user_id
-		WHERE l.hash = $1 AND l.rotated_at IS NULL AND ` + activeAt("$2") + ` AND ` + userValid + `
+		WHERE l.hash = $1 AND l.rotated_at IS NULL AND s.client_id = $10 AND ` + activeAt("$2") + ` AND ` + userValid + `
 		FOR UPDATE OF s),
 	rot AS (
 		UPDATE refresh_tokens t SET rotated_at = $2, successor_hash = $3, sealed_successor = $4
@@ -74,7 +75,7 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 	for range 3 {
 		var winner userDest
 		s, err := scanSession(st.pool.QueryRow(ctx, rotateSQL, r.OldHash, now, r.Next.Hash, r.SealedNext,
-			utc(r.Next.CreatedAt), r.IdleTTL, r.IP, r.UserAgent, utc(r.AccessExpiresAt)), winner.dest()...)
+			utc(r.Next.CreatedAt), r.IdleTTL, r.IP, r.UserAgent, utc(r.AccessExpiresAt), r.ClientID), winner.dest()...)
 		if err == nil {
 			u, err := winner.user()
 			if err != nil {
@@ -102,7 +103,9 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 		}
 		state := gatehouse.RefreshState{Session: s, User: user, RotatedAt: fromNull(rotated),
 			SuccessorLive: successorLive, SealedSuccessor: sealed}
-		switch gatehouse.DecideRotation(state, now, r.Grace) {
+		switch gatehouse.DecideRotation(state, r.ClientID, now, r.Grace) {
+		case gatehouse.OutcomeWrongClient:
+			return nil, fmt.Errorf("postgres: rotate refresh token: %w", gatehouse.ErrWrongClient)
 		case gatehouse.OutcomeEnded:
 			return nil, fmt.Errorf("postgres: rotate refresh token: %w", gatehouse.ErrSessionEnded)
 		case gatehouse.OutcomeLive:

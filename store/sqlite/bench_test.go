@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +41,7 @@ func BenchmarkRotateRefreshToken(b *testing.B) {
 	for b.Loop() {
 		now := t0.Add(time.Duration(i+1) * time.Millisecond)
 		_, err := s.RotateRefreshToken(ctx, &gatehouse.Rotation{
+			ClientID:   gatehouse.FirstPartyClientID,
 			OldHash:    benchHash(fmt.Sprintf("s1/%d", i)),
 			Next:       gatehouse.RefreshToken{Hash: benchHash(fmt.Sprintf("s1/%d", i+1)), CreatedAt: now},
 			SealedNext: sealed, Now: now, Grace: 10 * time.Second, IdleTTL: time.Hour,
@@ -66,4 +69,41 @@ func BenchmarkCreateSession(b *testing.B) {
 		}
 		i++
 	}
+}
+
+// BenchmarkRotateRefreshTokenParallel rotates with 32 goroutines at once,
+// each chaining its own session: a refresh storm, where group commit
+// shares one transaction (and one fsync) among the rotations queued.
+func BenchmarkRotateRefreshTokenParallel(b *testing.B) {
+	ctx := context.Background()
+	s := openMigrated(b, filepath.Join(b.TempDir(), "bench.db"))
+	createUser(b, s, "u1")
+	var next atomic.Int64
+	sealed := make([]byte, 80)
+	b.SetParallelism(32 / max(1, runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		id := fmt.Sprintf("p%d", next.Add(1))
+		sess, first := benchSession(id)
+		if err := s.CreateSession(ctx, sess, first); err != nil {
+			b.Error(err)
+			return
+		}
+		i := 0
+		for pb.Next() {
+			now := t0.Add(time.Duration(i+1) * time.Millisecond)
+			_, err := s.RotateRefreshToken(ctx, &gatehouse.Rotation{
+				ClientID:   gatehouse.FirstPartyClientID,
+				OldHash:    benchHash(fmt.Sprintf("%s/%d", id, i)),
+				Next:       gatehouse.RefreshToken{Hash: benchHash(fmt.Sprintf("%s/%d", id, i+1)), CreatedAt: now},
+				SealedNext: sealed, Now: now, Grace: 10 * time.Second, IdleTTL: time.Hour,
+				AccessExpiresAt: now.Add(15 * time.Minute), IP: "192.0.2.1", UserAgent: "bench/1.0",
+			})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
 }

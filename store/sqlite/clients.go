@@ -30,11 +30,14 @@ func scanClient(row scanner) (*gatehouse.Client, error) {
 // CreateClient inserts c. ErrConflict if c.ID is a client's or a user's
 // id (the single writer makes the check and the insert one step).
 func (s *Store) CreateClient(ctx context.Context, c *gatehouse.Client) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO clients (`+clientCols+`)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?1)`,
-		c.ID, c.Name, c.SecretHash, c.Public, micros(c.CreatedAt), joinScopes(c.Scopes), joinScopes(c.Audience),
-		c.AccessTTL.Microseconds(), micros(c.Epoch), micros(c.AccessIssuedAt), micros(c.AccessExpiresAt))
-	if err := affected(res, err); errors.Is(err, sql.ErrNoRows) {
+	err := s.write(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO clients (`+clientCols+`)
+			SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ?1)`,
+			c.ID, c.Name, c.SecretHash, c.Public, micros(c.CreatedAt), joinScopes(c.Scopes), joinScopes(c.Audience),
+			c.AccessTTL.Microseconds(), micros(c.Epoch), micros(c.AccessIssuedAt), micros(c.AccessExpiresAt))
+		return affected(res, err)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
 		return wrap("create client", gatehouse.ErrConflict)
 	} else if err != nil {
 		return wrap("create client", err)
@@ -61,7 +64,7 @@ func (s *Store) ListClients(ctx context.Context) ([]*gatehouse.Client, error) {
 // RotateClientSecret replaces the secret and moves the epoch, revoking the
 // client's own tokens issued before it, in one write transaction.
 func (s *Store) RotateClientSecret(ctx context.Context, id, secretHash string, epoch time.Time) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		accessExp, err := newClientEpoch(ctx, tx, id, epoch)
 		if err != nil {
 			return err
@@ -78,7 +81,7 @@ func (s *Store) RotateClientSecret(ctx context.Context, id, secretHash string, e
 // newClientEpoch reads the client inside tx and returns its
 // AccessExpiresAt (column form) if epoch may replace its epoch: ErrStale
 // unless epoch is after its Epoch and AccessIssuedAt.
-func newClientEpoch(ctx context.Context, tx *sql.Tx, id string, epoch time.Time) (int64, error) {
+func newClientEpoch(ctx context.Context, tx queryer, id string, epoch time.Time) (int64, error) {
 	var stored, issued, accessExp int64
 	if err := tx.QueryRowContext(ctx, `SELECT epoch, access_issued_at, access_expires_at FROM clients WHERE id = ?`,
 		id).Scan(&stored, &issued, &accessExp); err != nil {
@@ -93,7 +96,7 @@ func newClientEpoch(ctx context.Context, tx *sql.Tx, id string, epoch time.Time)
 // RecordClientToken raises the client's AccessIssuedAt and
 // AccessExpiresAt if its epoch is still epoch.
 func (s *Store) RecordClientToken(ctx context.Context, id string, epoch, iat, exp time.Time) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE clients SET access_issued_at = MAX(access_issued_at, ?),
 			access_expires_at = MAX(access_expires_at, ?) WHERE id = ? AND epoch = ?`, micros(iat), micros(exp), id, micros(epoch))
 		if err := affected(res, err); !errors.Is(err, sql.ErrNoRows) {
@@ -112,7 +115,7 @@ func (s *Store) RecordClientToken(ctx context.Context, id string, epoch, iat, ex
 // removes it, in one write transaction.
 func (s *Store) DeleteClient(ctx context.Context, id, reason string, at, epoch time.Time) (int, error) {
 	var ended int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		accessExp, err := newClientEpoch(ctx, tx, id, epoch)
 		if err != nil {
 			return err

@@ -17,7 +17,12 @@
 // through a pool of one connection whose transactions begin IMMEDIATE
 // (_txlock=immediate), taking SQLite's write lock at BEGIN: writers of one
 // process queue in Go, never deadlock on a read-to-write lock upgrade, and
-// see a state no other writer can change until they commit. Reads go
+// see a state no other writer can change until they commit. One goroutine
+// runs them (writer.go): every write queued at the moment it starts a
+// transaction goes into that transaction, each in its own savepoint, so
+// that a refresh storm pays one fsync per batch rather than one per
+// refresh, and nothing is answered before its batch has committed.
+// Statements are prepared once per connection and kept (stmts.go). Reads go
 // through a read-only pool that WAL lets run beside the writer. Other
 // processes on the same file (the CLI while the server runs) wait for the
 // write lock up to busy_timeout (10 s) instead of failing.

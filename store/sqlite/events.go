@@ -8,9 +8,15 @@ import (
 
 // RecordEvent appends e and sets e.ID.
 func (st *Store) RecordEvent(ctx context.Context, e *gatehouse.Event) error {
-	err := st.w.QueryRowContext(ctx, `INSERT INTO events (time, kind, user_id, session_id, client_id, ip, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		micros(e.Time), e.Kind, e.UserID, e.SessionID, e.ClientID, e.IP, e.Detail).Scan(&e.ID)
+	var id int64
+	err := st.write(ctx, func(tx *wtx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO events (time, kind, user_id, session_id, client_id, ip, detail)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			micros(e.Time), e.Kind, e.UserID, e.SessionID, e.ClientID, e.IP, e.Detail).Scan(&id)
+	})
+	if err == nil {
+		e.ID = id
+	}
 	return wrap("record event", err)
 }
 

@@ -44,3 +44,35 @@ func (s *Store) QueryInt(ctx context.Context, query string, args ...any) (int64,
 	err := s.w.QueryRowContext(ctx, query, args...).Scan(&n)
 	return n, err
 }
+
+// HoldWriter runs a write that waits until release is called: the writes
+// queued meanwhile are taken together by the next batch (tests only).
+func (s *Store) HoldWriter() (release func()) {
+	started, rel, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		s.write(context.Background(), func(*wtx) error {
+			close(started)
+			<-rel
+			return nil
+		})
+	}()
+	<-started
+	return func() { close(rel); <-done }
+}
+
+// QueuedWrites is the number of writes waiting for the writer (tests only).
+func (s *Store) QueuedWrites() int { return len(s.writes.queue) }
+
+// WriteBatches is the number of write transactions committed (tests only).
+func (s *Store) WriteBatches() int64 { return s.writes.batches.Load() }
+
+// WriterStopping reports whether Close has begun (tests only).
+func (s *Store) WriterStopping() bool {
+	select {
+	case <-s.writes.quit:
+		return true
+	default:
+		return false
+	}
+}

@@ -82,7 +82,7 @@ func (st *Store) SigningKeys(ctx context.Context) (*gatehouse.KeyPolicy, []*gate
 
 // SetKeyPolicy writes the policy if its stored version is p.Version.
 func (st *Store) SetKeyPolicy(ctx context.Context, p *gatehouse.KeyPolicy) error {
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE key_policy SET algorithm = ?, rotation_us = ?, jwks_max_age_us = ?,
 			jwks_stale_until = ?, version = version + 1 WHERE id = 1 AND version = ?`,
 			p.Algorithm, p.Rotation.Microseconds(), p.JWKSMaxAge.Microseconds(), nullMicros(p.JWKSStaleUntil), p.Version)
@@ -101,7 +101,7 @@ func (st *Store) SetKeyPolicy(ctx context.Context, p *gatehouse.KeyPolicy) error
 }
 
 // insertKey stores k in the given state.
-func insertKey(ctx context.Context, tx *sql.Tx, k *gatehouse.SigningKey, state gatehouse.KeyState) error {
+func insertKey(ctx context.Context, tx queryer, k *gatehouse.SigningKey, state gatehouse.KeyState) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO signing_keys (`+keyCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Algorithm, nonNil(k.PublicKey), nonNil(k.PrivateKey), k.KEKID, string(state), micros(k.CreatedAt),
 		nullMicros(k.ActivatedAt), nullMicros(k.RetiredAt), nullMicros(k.SignedUntil))
@@ -118,7 +118,7 @@ func nonNil(b []byte) []byte {
 
 // checkKEK is ErrStale unless every key given is sealed under the
 // policy's KEK.
-func checkKEK(ctx context.Context, tx *sql.Tx, keys ...*gatehouse.SigningKey) error {
+func checkKEK(ctx context.Context, tx queryer, keys ...*gatehouse.SigningKey) error {
 	var kek string
 	if err := tx.QueryRowContext(ctx, `SELECT kek_id FROM key_policy WHERE id = 1`).Scan(&kek); err != nil {
 		return err
@@ -132,7 +132,7 @@ func checkKEK(ctx context.Context, tx *sql.Tx, keys ...*gatehouse.SigningKey) er
 }
 
 // activeAndNext returns the ids of the active and next keys ("" when none).
-func activeAndNext(ctx context.Context, tx *sql.Tx) (active, next string, err error) {
+func activeAndNext(ctx context.Context, tx queryer) (active, next string, err error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, state FROM signing_keys WHERE state IN ('active', 'next')`)
 	if err != nil {
 		return "", "", err
@@ -157,7 +157,7 @@ func activeAndNext(ctx context.Context, tx *sql.Tx) (active, next string, err er
 // stores its pair.
 func (st *Store) InitSigningKeys(ctx context.Context, active, next *gatehouse.SigningKey) (bool, error) {
 	stored := false
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM signing_keys)`).Scan(&exists); err != nil || exists {
 			return err
@@ -184,7 +184,7 @@ func (st *Store) InitSigningKeys(ctx context.Context, active, next *gatehouse.Si
 // promotes the next one and stores r.NewNext, if the keys are still those
 // the caller saw; partial unique indexes keep one active and one next key.
 func (st *Store) RotateSigningKeys(ctx context.Context, r *gatehouse.KeyRotation) error {
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		active, next, err := activeAndNext(ctx, tx)
 		if err != nil {
 			return err
@@ -213,7 +213,7 @@ func (st *Store) RotateSigningKeys(ctx context.Context, r *gatehouse.KeyRotation
 
 // ReplaceNextKey swaps the next key oldID for next.
 func (st *Store) ReplaceNextKey(ctx context.Context, oldID string, next *gatehouse.SigningKey) error {
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		_, current, err := activeAndNext(ctx, tx)
 		if err != nil {
 			return err
@@ -240,7 +240,7 @@ func (st *Store) ReplaceNextKey(ctx context.Context, oldID string, next *gatehou
 // in one write transaction.
 func (st *Store) RevokeSigningKey(ctx context.Context, r *gatehouse.KeyRevocation) (*gatehouse.SigningKey, error) {
 	var old *gatehouse.SigningKey
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		var err error
 		if old, err = scanKey(tx.QueryRowContext(ctx, `SELECT `+keyCols+` FROM signing_keys WHERE id = ?`, r.ID)); err != nil {
 			return err
@@ -282,9 +282,12 @@ func (st *Store) RevokeSigningKey(ctx context.Context, r *gatehouse.KeyRevocatio
 
 // RecordSigned raises the key's signed_until.
 func (st *Store) RecordSigned(ctx context.Context, id string, until time.Time) error {
-	res, err := st.w.ExecContext(ctx, `UPDATE signing_keys SET signed_until = max(coalesce(signed_until, ?2), ?2)
-		WHERE id = ?1`, id, micros(until))
-	return wrap("record signed", affected(res, err))
+	err := st.write(ctx, func(tx *wtx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE signing_keys SET signed_until = max(coalesce(signed_until, ?2), ?2)
+			WHERE id = ?1`, id, micros(until))
+		return affected(res, err)
+	})
+	return wrap("record signed", err)
 }
 
 // DeleteRetiredKey deletes a retired key none of whose tokens is still
@@ -308,7 +311,7 @@ func (st *Store) DeleteRetiredKey(ctx context.Context, id string, before time.Ti
 // SealSigningKeys writes the keys sealed under s.To if every key with a
 // private part is among them and the policy's KEK is still s.From.
 func (st *Store) SealSigningKeys(ctx context.Context, s *gatehouse.KeySealing) error {
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		var kek string
 		if err := tx.QueryRowContext(ctx, `SELECT kek_id FROM key_policy WHERE id = 1`).Scan(&kek); err != nil {
 			return err

@@ -140,7 +140,7 @@ func TestMigrateFrom00001KeepsDataCursorsAndHighWaterMark(t *testing.T) {
 	}
 	// The legacy session goes on, keeping its retired rows (no family).
 	now := t0.Add(2 * time.Minute)
-	res, err := s.RotateRefreshToken(ctx, &gatehouse.Rotation{OldHash: []byte("Q1"),
+	res, err := s.RotateRefreshToken(ctx, &gatehouse.Rotation{ClientID: gatehouse.FirstPartyClientID, OldHash: []byte("Q1"),
 		Next: gatehouse.RefreshToken{Hash: []byte("Q2"), CreatedAt: now}, SealedNext: []byte("sealed"),
 		Now: now, Grace: 10 * time.Second, IdleTTL: time.Hour, AccessExpiresAt: now.Add(15 * time.Minute)})
 	if err != nil || res.Retry {

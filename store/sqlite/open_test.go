@@ -131,7 +131,8 @@ func TestTwoStoresOnOneFileRotateOnce(t *testing.T) {
 				}
 				next := fmt.Sprintf("%s/%d", sid, i)
 				results[i], errs[i] = store.RotateRefreshToken(ctx, &gatehouse.Rotation{
-					OldHash: []byte(sid), Next: gatehouse.RefreshToken{Hash: []byte(next), CreatedAt: t0},
+					ClientID: gatehouse.FirstPartyClientID,
+					OldHash:  []byte(sid), Next: gatehouse.RefreshToken{Hash: []byte(next), CreatedAt: t0},
 					SealedNext: []byte(next), Now: t0.Add(time.Minute), Grace: 10 * time.Second, IdleTTL: time.Hour,
 				})
 			})

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -20,7 +19,7 @@ const probeFileSize = 64 << 10
 // directory, which fails on a full or read-only file system even while
 // SQLite could still reuse space it already has.
 func (s *Store) ProbeWrite(ctx context.Context) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		var v int64
 		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 			return err

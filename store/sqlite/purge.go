@@ -67,7 +67,7 @@ func (st *Store) purgeSessions(ctx context.Context, cutoff int64) (int, error) {
 		return 0, err
 	}
 	var n int64
-	err = st.write(ctx, func(tx *sql.Tx) error {
+	err = st.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE `+ended+` AND id IN (`+placeholders(2, len(ids))+`)`,
 			append([]any{cutoff}, ids...)...)
 		if err != nil {
@@ -91,7 +91,7 @@ func (st *Store) purgeSessions(ctx context.Context, cutoff int64) (int, error) {
 // forgettable first, and moves the floor in the same transaction.
 func (st *Store) purgeFeed(ctx context.Context, now int64) (int, error) {
 	var n int
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		var purgedMax sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `WITH d AS (SELECT cursor FROM revocations WHERE forget_at < ?1 ORDER BY forget_at LIMIT ?2)
 			SELECT COUNT(*), MAX(cursor) FROM d`, now, purgeBatch).Scan(&n, &purgedMax); err != nil {
@@ -131,7 +131,7 @@ func (st *Store) PurgeEvents(ctx context.Context, before time.Time) (int, error)
 	total := 0
 	for {
 		var n int64
-		err := st.write(ctx, func(tx *sql.Tx) error {
+		err := st.write(ctx, func(tx *wtx) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id IN
 				(SELECT id FROM events WHERE id < ?1 AND time < ?3 ORDER BY id LIMIT ?2)`, keep.Int64, purgeBatch, micros(before))
 			if err != nil {

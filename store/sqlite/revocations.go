@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/gatehouse/gatehouse"
@@ -23,10 +22,10 @@ const addToFeed = `INSERT INTO revocations (kind, value, revoked_at, forget_at) 
 // RevokeAccessToken adds a "jti" entry to the feed, forgettable at
 // forgetAt. Revoking twice is not an error.
 func (st *Store) RevokeAccessToken(ctx context.Context, jti string, at, forgetAt time.Time) error {
-	_, err := st.w.ExecContext(ctx, addToFeed, gatehouse.RevokeJTI, jti, micros(at), micros(forgetAt))
-	if err == nil {
-		st.feed.poke()
-	}
+	err := st.write(ctx, func(tx *wtx) error {
+		_, err := tx.ExecContext(ctx, addToFeed, gatehouse.RevokeJTI, jti, micros(at), micros(forgetAt))
+		return err
+	})
 	return wrap("revoke access token", err)
 }
 
@@ -35,7 +34,7 @@ func (st *Store) RevokeAccessToken(ctx context.Context, jti string, at, forgetAt
 // forgettable once the session's latest access token has expired, in one
 // transaction. ErrNotFound if absent.
 func (st *Store) RevokeSession(ctx context.Context, id, reason string, at time.Time) error {
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		var accessExp int64
 		if err := tx.QueryRowContext(ctx, `SELECT access_expires_at FROM sessions WHERE id = ?`, id).Scan(&accessExp); err != nil {
 			return err

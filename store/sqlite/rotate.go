@@ -10,14 +10,15 @@ import (
 )
 
 // rotateSQL marks the old token rotated if, and only if, it is live, its
-// session active at ?2 and its user enabled and in the session's epoch. It
+// session bound to client ?5 and active at ?2, and its user enabled and in
+// the session's epoch (what gatehouse.DecideRotation calls live). It
 // is the statement that decides the winner: of any number of concurrent
 // rotations of one token, in any number of processes, exactly one finds
 // rotated_at NULL.
 var rotateSQL = `UPDATE refresh_tokens SET rotated_at = ?2, successor_hash = ?3, sealed_successor = ?4
 	WHERE hash = ?1 AND rotated_at IS NULL
 	AND EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.id = refresh_tokens.session_id AND ` + activeAt("?2") + ` AND ` + userValid + `)
+		WHERE s.id = refresh_tokens.session_id AND s.client_id = ?5 AND ` + activeAt("?2") + ` AND ` + userValid + `)
 	RETURNING session_id`
 
 // pruneSQL deletes the retired tokens of the session older than the one
@@ -56,9 +57,9 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 		res     *gatehouse.RotationResult
 		outcome error
 	)
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		var sid string
-		err := tx.QueryRowContext(ctx, rotateSQL, r.OldHash, now, r.Next.Hash, r.SealedNext).Scan(&sid)
+		err := tx.QueryRowContext(ctx, rotateSQL, r.OldHash, now, r.Next.Hash, r.SealedNext, r.ClientID).Scan(&sid)
 		switch {
 		case err == nil:
 			if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, session_id, created_at) VALUES (?, ?, ?)`,
@@ -101,7 +102,9 @@ func (st *Store) RotateRefreshToken(ctx context.Context, r *gatehouse.Rotation) 
 		}
 		state := gatehouse.RefreshState{Session: s, User: user, RotatedAt: fromNullMicros(rotated),
 			SuccessorLive: successorLive, SealedSuccessor: sealed}
-		switch gatehouse.DecideRotation(state, r.Now, r.Grace) {
+		switch gatehouse.DecideRotation(state, r.ClientID, r.Now, r.Grace) {
+		case gatehouse.OutcomeWrongClient:
+			outcome = gatehouse.ErrWrongClient
 		case gatehouse.OutcomeEnded:
 			outcome = gatehouse.ErrSessionEnded
 		case gatehouse.OutcomeLive:

@@ -71,7 +71,7 @@ func (st *Store) CreateSession(ctx context.Context, s *gatehouse.Session, first 
 	if first.SessionID != s.ID {
 		return errors.New("sqlite: create session: first refresh token belongs to another session")
 	}
-	err := st.write(ctx, func(tx *sql.Tx) error {
+	err := st.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, createSessionSQL,
 			s.ID, s.UserID, s.ClientID, joinScopes(s.Scopes), micros(s.AuthTime), micros(s.CreatedAt),
 			micros(s.LastUsedAt), micros(s.IdleExpiresAt), micros(s.ExpiresAt), s.UserAgent, s.IP,

@@ -35,7 +35,7 @@ func sessionWithRotation(t *testing.T) *sqlite.Store {
 }
 
 func stateRotation(old, next string, now time.Time) *gatehouse.Rotation {
-	return &gatehouse.Rotation{OldHash: []byte(old), Next: gatehouse.RefreshToken{Hash: []byte(next), CreatedAt: now},
+	return &gatehouse.Rotation{ClientID: gatehouse.FirstPartyClientID, OldHash: []byte(old), Next: gatehouse.RefreshToken{Hash: []byte(next), CreatedAt: now},
 		SealedNext: []byte("sealed:" + next), Now: now, Grace: 10 * time.Second, IdleTTL: time.Hour,
 		AccessExpiresAt: now.Add(15 * time.Minute)}
 }

@@ -22,9 +22,10 @@ var _ gatehouse.Store = (*Store)(nil)
 // Store is gatehouse.Store on one SQLite database file. It is safe for
 // concurrent use, and other processes may use the same file at once.
 type Store struct {
-	w    *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
-	r    *sql.DB // read-only connections
-	feed *feedPoller
+	w      *sql.DB   // one connection; every transaction is BEGIN IMMEDIATE
+	r      *readPool // read-only connections
+	writes *writer   // the goroutine that runs write transactions on w
+	feed   *feedPoller
 }
 
 // pragmas apply to every connection. busy_timeout makes a connection wait
@@ -87,7 +88,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(2, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	s := &Store{w: w, r: r, feed: newFeedPoller()}
+	s := &Store{w: w, r: &readPool{DB: r, stmts: newStmtCache(r)}, feed: newFeedPoller()}
+	s.writes = newWriter(w, s.feed.poke)
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -128,29 +130,23 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close stops waking feed readers and closes both pools.
+// Close stops waking feed readers, finishes the write transaction in
+// progress (writes still queued fail with ErrClosed) and closes both pools.
 func (s *Store) Close() error {
 	s.feed.close()
+	s.writes.close()
+	s.r.stmts.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
-// write runs fn in one write transaction (BEGIN IMMEDIATE): it commits if
-// fn returns nil and rolls back otherwise. After a commit it pokes the feed
-// poller, which reads the feed's head if readers wait: whatever the
-// transaction wrote, a feed entry wakes them at once.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		return errors.Join(err, rollback(tx))
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	s.feed.poke()
-	return nil
+// write runs fn in a write transaction (BEGIN IMMEDIATE), shared with the
+// other writes queued at the same time (writer.go): fn's writes are kept
+// if it returns nil and the transaction commits, and undone otherwise.
+// write returns once the transaction has committed (or failed). After a
+// commit the feed poller is poked, which reads the feed's head if readers
+// wait: whatever the transaction wrote, a feed entry wakes them at once.
+func (s *Store) write(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.writes.do(ctx, fn)
 }
 
 func rollback(tx *sql.Tx) error {

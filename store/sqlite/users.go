@@ -73,7 +73,10 @@ func (s *Store) CreateUser(ctx context.Context, u *gatehouse.User) error {
 	if err != nil {
 		return wrap("create user", err)
 	}
-	_, err = s.w.ExecContext(ctx, insertUserSQL, args...)
+	err = s.write(ctx, func(tx *wtx) error {
+		_, err := tx.ExecContext(ctx, insertUserSQL, args...)
+		return err
+	})
 	if err == nil {
 		u.Version = 1
 	}
@@ -137,7 +140,7 @@ func (s *Store) UsersByUsername(ctx context.Context, usernames []string) ([]*gat
 // same transaction. See gatehouse.UserStore.
 func (s *Store) UpdateUser(ctx context.Context, u *gatehouse.User, reason string) (int, error) {
 	var ended int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		n, err := updateUser(ctx, tx, u, reason)
 		ended = n
 		return err
@@ -178,20 +181,18 @@ func updateUser(ctx context.Context, tx queryer, u *gatehouse.User, reason strin
 // transaction, all or nothing. See gatehouse.UserStore.
 func (s *Store) ImportUsers(ctx context.Context, creates, updates []*gatehouse.User, reason string) (int, error) {
 	var ended int
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmts := newStmtCache(tx)
-		defer stmts.Close()
+	err := s.write(ctx, func(tx *wtx) error {
 		for _, u := range creates {
 			args, err := insertUserArgs(u)
 			if err != nil {
 				return err
 			}
-			if _, err := stmts.ExecContext(ctx, insertUserSQL, args...); err != nil {
+			if _, err := tx.ExecContext(ctx, insertUserSQL, args...); err != nil {
 				return err
 			}
 		}
 		for _, u := range updates {
-			n, err := updateUser(ctx, stmts, u, reason)
+			n, err := updateUser(ctx, tx, u, reason)
 			if errors.Is(err, sql.ErrNoRows) {
 				return gatehouse.ErrStale // gone since it was read
 			}
@@ -216,7 +217,7 @@ func (s *Store) ImportUsers(ctx context.Context, creates, updates []*gatehouse.U
 
 // ReplacePasswordHash swaps the hash if it is still oldHash.
 func (s *Store) ReplacePasswordHash(ctx context.Context, id, oldHash, newHash string, at time.Time) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ?, version = version + 1
 			WHERE id = ? AND password_hash = ?`, newHash, micros(at), id, oldHash)
 		if err := affected(res, err); !errors.Is(err, sql.ErrNoRows) {
@@ -235,7 +236,7 @@ func (s *Store) ReplacePasswordHash(ctx context.Context, id, oldHash, newHash st
 // them and the user, in one write transaction. ErrNotFound if absent.
 func (s *Store) DeleteUser(ctx context.Context, id, reason string, at time.Time) (int, error) {
 	var ended int
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *wtx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, id).Scan(&one); err != nil {
 			return err

@@ -157,6 +157,33 @@ var concurrencyTests = []test{
 			wantErr(t, fmt.Sprintf("replay %d", i), err, gatehouse.ErrTokenReused)
 		}
 	}},
+	{"racing rotations by the bound client and by another: one rotation, the others refused or retries", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		results := make([]*gatehouse.RotationResult, racers)
+		errs := make([]error, racers)
+		race(racers, func(i int) {
+			r := rotation("s1/0", fmt.Sprintf("s1/1-%d", i), at(time.Minute))
+			if i%2 == 1 {
+				r.ClientID = "another-app"
+			}
+			results[i], errs[i] = s.RotateRefreshToken(ctx, r)
+		})
+		winners := 0
+		for i := range racers {
+			if i%2 == 1 {
+				wantErr(t, fmt.Sprintf("racer %d of another client", i), errs[i], gatehouse.ErrWrongClient)
+				continue
+			}
+			must(t, fmt.Sprintf("racer %d", i), errs[i])
+			if !results[i].Retry {
+				winners++
+			}
+		}
+		if winners != 1 {
+			t.Fatalf("%d rotations, want exactly 1", winners)
+		}
+	}},
 	{"concurrent rotations of different sessions all rotate", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
 		for i := range racers {

@@ -127,6 +127,7 @@ func createSession(t *testing.T, s gatehouse.Store, id, userID string, start tim
 func rotation(oldTok, newTok string, now time.Time) *gatehouse.Rotation {
 	return &gatehouse.Rotation{
 		OldHash:         hash(oldTok),
+		ClientID:        gatehouse.FirstPartyClientID,
 		Next:            gatehouse.RefreshToken{Hash: hash(newTok), CreatedAt: now},
 		SealedNext:      []byte("sealed:" + newTok),
 		Now:             now,

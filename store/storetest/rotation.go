@@ -97,6 +97,34 @@ var rotationTests = []test{
 		}
 		checkLive(t, s, "s1/1", at(2*time.Minute))
 	}},
+	{"another client's live token is ErrWrongClient and writes nothing", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		sess, _ := createSession(t, s, "s1", "u1", at(0))
+		for _, client := range []string{"another-app", ""} {
+			r := rotation("s1/0", "s1/x", at(time.Minute))
+			r.ClientID = client
+			_, err := s.RotateRefreshToken(ctx, r)
+			wantErr(t, "RotateRefreshToken by client "+strconv.Quote(client), err, gatehouse.ErrWrongClient)
+			checkUnchanged(t, s, sess, "s1/x")
+		}
+		checkLive(t, s, "s1/0", at(2*time.Minute))
+	}},
+	{"another client's retired token is ErrWrongClient, neither retry nor reuse", func(t *testing.T, s gatehouse.Store) {
+		ctx := context.Background()
+		createSession(t, s, "s1", "u1", at(0))
+		first := rotate(t, s, "s1/0", "s1/1", at(time.Minute))
+		for _, d := range []time.Duration{time.Second, time.Hour / 2} {
+			r := rotation("s1/0", "s1/x", at(time.Minute+d))
+			r.ClientID = "another-app"
+			res, err := s.RotateRefreshToken(ctx, r)
+			wantErr(t, "RotateRefreshToken of a retired token by another client", err, gatehouse.ErrWrongClient)
+			if res != nil {
+				t.Errorf("result %+v, want none: nothing to hand out", res)
+			}
+			checkUnchanged(t, s, first.Session, "s1/x")
+		}
+		checkLive(t, s, "s1/1", at(2*time.Minute))
+	}},
 	{"rotating a rotated token after the grace window is reuse", func(t *testing.T, s gatehouse.Store) {
 		ctx := context.Background()
 		createSession(t, s, "s1", "u1", at(0))
