@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse/gatehouse"
 	"github.com/gatehouse/gatehouse/store/resilient"
+	"github.com/gatehouse/gatehouse/store/sqlite"
 )
 
 // Real drivers' errors, produced for real, and the cause each is.
@@ -93,5 +94,17 @@ func TestDomainErrorsAndBugsAreNotUnavailable(t *testing.T) {
 		if got := resilient.Classify(err); got != "" {
 			t.Errorf("Classify(%v) = %q, want none", err, got)
 		}
+	}
+}
+
+func TestAWriteToAClosedSQLiteStoreIsUnavailable(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "closed.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	err = st.RecordEvent(context.Background(), &gatehouse.Event{Kind: gatehouse.EventLoginOK, Time: time.Now()})
+	if got := resilient.Classify(err); got != resilient.CauseClosed {
+		t.Fatalf("Classify(%v) = %q, want %q", err, got, resilient.CauseClosed)
 	}
 }
