@@ -71,7 +71,9 @@ On PostgreSQL use pg_dump instead (docs/operations.md).`,
 			}
 			// Every session in the copy was created before the backup
 			// ended: revoking those issued before this time ends them all.
-			end := c.clock()().UTC().Add(time.Second - 1).Truncate(time.Second)
+			// It is printed to the nanosecond, not rounded up, so that the
+			// command can be run at once (a time to come is refused).
+			end := c.clock()().UTC()
 			p, _, err := st.SigningKeys(ctx)
 			if err != nil {
 				return err
@@ -89,7 +91,7 @@ On PostgreSQL use pg_dump instead (docs/operations.md).`,
 					"keep a copy of that key apart from the backup; a restore without it cannot sign\n", p.KEKID, kekFile)
 			}
 			fmt.Fprintf(c.stdout, "after restoring it, end the sessions it brings back: gatehouse sessions revoke --issued-before %s\n",
-				end.Format(time.RFC3339))
+				end.Format(time.RFC3339Nano))
 			return nil
 		},
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,13 @@ func TestBackup(t *testing.T) {
 	// The copy is a database with alice in it.
 	if stdout, _, err := run(t, nil, "", "user", "list", "--db", "sqlite:"+out); err != nil || !strings.Contains(stdout, "alice") {
 		t.Errorf("user list of the copy: %q, %v; want alice", stdout, err)
+	}
+	// The command it prints works at once, on the copy (a time rounded up
+	// to the next second was "in the future" for the rest of that second).
+	if m := regexp.MustCompile(`gatehouse sessions revoke --issued-before (\S+)`).FindStringSubmatch(stdout); m == nil {
+		t.Errorf("backup printed %q; want the revoke command", stdout)
+	} else if _, stderr, err := run(t, nil, "", "sessions", "revoke", "--issued-before", m[1], "--db", "sqlite:"+out); err != nil {
+		t.Errorf("the printed command, run at once: %v %s", err, stderr)
 	}
 
 	t.Run("an existing file is kept without --force", func(t *testing.T) {
