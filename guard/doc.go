@@ -20,7 +20,7 @@
 //     evicted by jti and sid (revocation) and when their signing key leaves
 //     the key set. The cache is written here rather than taken from a library
 //     because guard may import only the standard library, the root package,
-//     token and golang.org/x modules (design.md §1), and it needs secondary
+//     token and golang.org/x modules (README.md, "Layout"), and it needs secondary
 //     indexes (jti, sid, kid) that general caches do not offer.
 //   - revocation: a RevocationFeed long-polls the issuer's revocation feed
 //     (docs/revocation.md) and holds what is in force in memory, bounded by

@@ -108,9 +108,9 @@ type server struct {
 	docs    map[string]asset
 }
 
-// New returns the server's HTTP handler: every route of design.md §2,
-// behind the security headers, with request metrics when cfg.Registry is
-// set.
+// New returns the server's HTTP handler: every route of the README's
+// "Endpoints" (and of /openapi.json), behind the security headers, with
+// request metrics when cfg.Registry is set.
 func New(cfg Config) (http.Handler, error) {
 	if cfg.Store == nil || cfg.Sessions == nil || cfg.Accounts == nil || cfg.Clients == nil || cfg.Keyring == nil || cfg.Passwords == nil {
 		return nil, errors.New("httpapi: Store, Sessions, Accounts, Clients, Keyring and Passwords are required")

@@ -1,7 +1,8 @@
-// Package httpapi owns the HTTP surface of the Gatehouse server: the routes of
-// design.md §2, the OAuth 2.0 wire formats (RFC 6749 token and error
-// responses, RFC 6750 Bearer challenges, RFC 7009 revocation, RFC 7662
-// introspection, RFC 8414 metadata), client authentication (RFC 6749
+// Package httpapi owns the HTTP surface of the Gatehouse server: the routes
+// of the README's "Endpoints" (described in full by /openapi.json), the
+// OAuth 2.0 wire formats (RFC 6749 token and error responses, RFC 6750
+// Bearer challenges, RFC 7009 revocation, RFC 7662 introspection, RFC 8414
+// metadata), client authentication (RFC 6749
 // §2.3.1), the client IP behind trusted proxies, security headers and
 // request caps, the admin API, browser mode (the cookie endpoints, CORS and
 // the account page, docs/browser.md) and the Prometheus request metrics.
@@ -23,7 +24,7 @@
 // decoding. Unknown users are checked against a dummy hash and get the same
 // invalid_grant as a wrong password.
 //
-// Wire details that design.md leaves open, as built here:
+// Wire details, as built here:
 //   - a throttled login is 429 {"error":"too_many_requests"} with
 //     Retry-After; a full password-hashing queue is 503
 //     {"error":"temporarily_unavailable"} with Retry-After.

@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 )
 
-// maxBody caps form and JSON request bodies (design.md §2).
+// maxBody caps form and JSON request bodies (docs/admin-api.md).
 const maxBody = 64 << 10
 
 // params are the parameters of a request: each name at most once, every

@@ -25,7 +25,7 @@ import (
 	"github.com/gatehouse/gatehouse/token"
 )
 
-// serveOptions are the flags of `gatehouse serve` (design.md §2).
+// serveOptions are the flags of `gatehouse serve` (docs/configuration.md).
 type serveOptions struct {
 	addr            string
 	issuer          string
