@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -31,18 +30,10 @@ func addRetentionFlags(f *pflag.FlagSet, o *retentionOptions) {
 		"in batches of short transactions")
 }
 
-// retention checks the flags and returns the sessions' retention and the
-// housekeeping interval.
-func (o *retentionOptions) retention() (session.Retention, time.Duration, error) {
-	switch {
-	case o.endedSessions <= 0:
-		return session.Retention{}, 0, fmt.Errorf("--retain-ended-sessions %s: must be positive", o.endedSessions.String())
-	case o.events < 0:
-		return session.Retention{}, 0, fmt.Errorf("--retain-events %s: must be 0 (keep for ever) or positive", o.events.String())
-	case o.every <= 0:
-		return session.Retention{}, 0, fmt.Errorf("--housekeeping-interval %s: must be positive", o.every)
-	}
-	return session.Retention{EndedSessions: time.Duration(o.endedSessions), Events: time.Duration(o.events)}, o.every, nil
+// retention returns the sessions' retention and the housekeeping
+// interval; their rules are in serveRules (validate.go).
+func (o *retentionOptions) retention() (session.Retention, time.Duration) {
+	return session.Retention{EndedSessions: time.Duration(o.endedSessions), Events: time.Duration(o.events)}, o.every
 }
 
 // days is a duration flag that also takes days: "90d", "1d12h", or any Go

@@ -134,13 +134,8 @@ func (c *cli) serve(ctx context.Context, o serveOptions, flags *pflag.FlagSet) e
 	if err != nil {
 		return err
 	}
-	if err := o.fail.validate(); err != nil {
-		return err
-	}
-	retention, housekeepingEvery, err := o.retention.retention()
-	if err != nil {
-		return err
-	}
+	// Checked by serveRules before serve runs (validate.go).
+	retention, housekeepingEvery := o.retention.retention()
 
 	raw, err := c.openMigrated(ctx)
 	if err != nil {

@@ -27,16 +27,6 @@ func (o *failOptions) register(f *pflag.FlagSet) {
 		"before the listener closes, so that load balancers stop sending requests first; 0 closes at once")
 }
 
-func (o *failOptions) validate() error {
-	if o.dbTimeout <= 0 {
-		return fmt.Errorf("--db-timeout %v: must be positive", o.dbTimeout)
-	}
-	if o.drainDelay < 0 {
-		return fmt.Errorf("--drain-delay %v: must not be negative", o.drainDelay)
-	}
-	return nil
-}
-
 // resilientStore wraps st with the per-call deadline, the 503
 // classification and rate-limited failure logging; observe (when not nil)
 // sees every call's operation, duration and error (the store-latency
