@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -14,24 +13,12 @@ import (
 	"time"
 )
 
-// lockedBuffer is a log written by the server and read by the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+// syncBuffer is a log written by the server and read by the test.
 
 // served is `gatehouse serve` running in-process.
 type served struct {
 	base, metrics string // URLs of the public and the metrics listener ("" when none)
-	log           *lockedBuffer
+	log           *syncBuffer
 	stop          func() error // SIGTERM's equivalent: cancel and wait for serve to return
 }
 
@@ -44,7 +31,7 @@ var (
 // the test ends, and waits until it listens.
 func startServe(t *testing.T, db string, args ...string) *served {
 	t.Helper()
-	log := &lockedBuffer{}
+	log := &syncBuffer{}
 	c := &cli{stdout: log, stderr: log, stdin: strings.NewReader(""), lookupEnv: mapLookup(nil)}
 	root := c.rootCmd()
 	root.SetArgs(append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, args...))
