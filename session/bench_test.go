@@ -113,3 +113,61 @@ func BenchmarkRefreshParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheck is Manager.Check of a user's access token on SQLite: the
+// signature check plus the token's state read from the store. "first" is
+// a token the manager has not seen (each iteration a new one, signed
+// before the timer), "again" one token checked over and over, as a page's
+// /userinfo calls are (the verified-token cache, verified.go, skips its
+// signature check); token.Verifier alone is the baseline of the same run.
+func BenchmarkCheck(b *testing.B) {
+	srv := testserver.New(b, testserver.Options{})
+	ctx := context.Background()
+	now := srv.Clock.Now()
+	u := &gatehouse.User{ID: gatehouse.NewID(), Username: "bench", PasswordHash: "x",
+		Scopes: []string{"orders:read"}, CreatedAt: now, UpdatedAt: now, Epoch: now}
+	if err := srv.Store.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	g, err := srv.Sessions.Login(ctx, session.Login{User: u})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := srv.Keys.Verifier(token.Options{Issuer: testserver.Issuer, Audience: testserver.Issuer, Now: srv.Clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("token.Verifier", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := v.Verify(g.AccessToken); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("first", func(b *testing.B) {
+		toks := make([]string, b.N)
+		for i := range toks {
+			c := *g.Claims
+			c.ID = gatehouse.NewID()
+			if toks[i], err = srv.Keys.Sign(ctx, &c); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			if _, err := srv.Sessions.Check(ctx, toks[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("again", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := srv.Sessions.Check(ctx, g.AccessToken); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

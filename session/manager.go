@@ -89,6 +89,7 @@ type Manager struct {
 	store    gatehouse.Store
 	keys     *Keyring
 	verifier *token.Verifier
+	verified *verifiedTokens // verifier's results, by token (verified.go)
 	now      func() time.Time
 	log      *slog.Logger
 	audit    *audit.Recorder
@@ -130,7 +131,7 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return &Manager{cfg: cfg, store: cfg.Store, keys: cfg.Keyring, verifier: v, now: cfg.Now, log: cfg.Logger, audit: cfg.Audit,
+	return &Manager{cfg: cfg, store: cfg.Store, keys: cfg.Keyring, verifier: v, verified: newVerifiedTokens(verifiedTokensMax), now: cfg.Now, log: cfg.Logger, audit: cfg.Audit,
 		metrics: newManagerMetrics()}, nil
 }
 

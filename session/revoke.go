@@ -62,10 +62,10 @@ type Token struct {
 // rotation or deletion revokes them), and its jti is not revoked. Errors
 // are Authenticate's.
 func (m *Manager) Check(ctx context.Context, accessToken string) (*Token, error) {
-	c, err := m.verifier.Verify(accessToken)
+	c, err := m.verified.verify(m.verifier, accessToken, m.now())
 	if errors.Is(err, token.ErrUnknownKey) && m.keys.reloadSoon(ctx) {
 		// Another process may have rotated the keys since the last reload.
-		c, err = m.verifier.Verify(accessToken)
+		c, err = m.verified.verify(m.verifier, accessToken, m.now())
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
@@ -148,7 +148,7 @@ func (m *Manager) RevokeToken(ctx context.Context, tok, hint, clientID string) e
 		}
 		return m.endSession(ctx, s, revokedReason, now)
 	}
-	c, err := m.verifier.Verify(tok)
+	c, err := m.verified.verify(m.verifier, tok, m.now())
 	if err != nil || c.ClientID != clientID {
 		return nil
 	}
