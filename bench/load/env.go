@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // env is what the scenarios share: the client, the servers, the bench user.
@@ -123,7 +124,13 @@ func (e *env) close() {
 // pgSchema creates a schema of its own in the database at u and returns
 // the --db URL whose connections use it, and how to drop it.
 func pgSchema(ctx context.Context, u string) (string, func(), error) {
-	conn, err := pgx.Connect(ctx, u)
+	// The server's pool settings (pool_max_conns, ...) may be in u:
+	// pgxpool's parser takes them out of what one connection is given.
+	cfg, err := pgxpool.ParseConfig(u)
+	if err != nil {
+		return "", nil, fmt.Errorf("-postgres: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return "", nil, fmt.Errorf("-postgres: %w", err)
 	}
@@ -135,7 +142,7 @@ func pgSchema(ctx context.Context, u string) (string, func(), error) {
 	drop := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if c, err := pgx.Connect(ctx, u); err == nil {
+		if c, err := pgx.ConnectConfig(ctx, cfg.ConnConfig); err == nil {
 			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
 			c.Close(ctx)
 		}
