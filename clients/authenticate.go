@@ -2,6 +2,8 @@ package clients
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"log/slog"
 
@@ -31,7 +33,12 @@ func throttleAccount(id string) string { return "\x00client:" + id }
 // what the id "gatehouse" names until a client of that id is registered.
 // A public client presents no secret; a confidential one presents its
 // secret, which is reserved with the throttle before it is checked, as a
-// password is.
+// password is. Concurrent calls presenting the same client_id and secret
+// share one reservation and one check (and so one answer): a resource
+// server that sends several introspections at once is not refused by a
+// throttle that counts each reservation in flight as a failure until it
+// settles, and a guess sent many times at once is still one guess.
+// Different secrets are never merged.
 //
 // Errors: ErrInvalidClient (unknown client, wrong or missing secret, a
 // secret for a public client, a field over 256 bytes), *ThrottledError,
@@ -63,6 +70,36 @@ func (s *Service) Authenticate(ctx context.Context, cr Credentials) (*gatehouse.
 		return c, nil
 	}
 
+	// The shared check outlives a caller that gives up: the store, the
+	// throttle's backend and the hashing queue bound it on their own.
+	ch := s.checks.DoChan(s.credentialsKey(cr), func() (any, error) {
+		return s.authenticateSecret(context.WithoutCancel(ctx), cr)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*gatehouse.Client), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// credentialsKey is the singleflight key of cr: an HMAC of the client_id
+// and the secret under a random key of this process, so that the group
+// holds no secret.
+func (s *Service) credentialsKey(cr Credentials) string {
+	m := hmac.New(sha256.New, s.flightKey)
+	m.Write([]byte(cr.ID))
+	m.Write([]byte{0})
+	m.Write([]byte(cr.Secret))
+	return string(m.Sum(nil))
+}
+
+// authenticateSecret reserves a secret check with the throttle, checks the
+// secret and settles the reservation.
+func (s *Service) authenticateSecret(ctx context.Context, cr Credentials) (*gatehouse.Client, error) {
 	attempt, err := s.reserve(ctx, cr)
 	if err != nil {
 		return nil, err

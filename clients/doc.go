@@ -15,9 +15,11 @@
 //     with the login throttle (an account key of the client id, the
 //     client's address) before it is checked, exactly as a password is, so
 //     wrong secrets slow down like wrong passwords; a right one settles the
-//     reservation as a successful login does. An unknown client, a wrong or
-//     missing secret, and a secret for a public client are one answer,
-//     ErrInvalidClient.
+//     reservation as a successful login does. Concurrent requests with the
+//     same client_id and secret share one reservation and one check, so a
+//     resource server introspecting many tokens at once is not refused.
+//     An unknown client, a wrong or missing secret, and a secret for a
+//     public client are one answer, ErrInvalidClient.
 //   - Revoking a client's own tokens: rotating its secret and deleting it
 //     move its epoch (gatehouse.NextClientEpoch) in the same atomic write
 //     that puts "every token of this client issued before" in the

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/password"
 	"github.com/gatehouse/gatehouse/ratelimit"
+	"golang.org/x/sync/singleflight"
 )
 
 // Config configures a Service. Store is required.
@@ -43,6 +44,11 @@ type Service struct {
 	audit     *audit.Recorder
 	log       *slog.Logger
 	now       func() time.Time
+
+	// checks merges concurrent checks of the same credentials, keyed by
+	// an HMAC under flightKey, random per process (authenticate.go).
+	checks    singleflight.Group
+	flightKey []byte
 }
 
 // New returns a Service.
@@ -59,7 +65,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Audit == nil {
 		cfg.Audit = audit.New(cfg.Store, cfg.Logger, cfg.Now)
 	}
-	return &Service{store: cfg.Store, passwords: cfg.Passwords, throttle: cfg.Throttle, audit: cfg.Audit, log: cfg.Logger, now: cfg.Now}, nil
+	return &Service{store: cfg.Store, passwords: cfg.Passwords, throttle: cfg.Throttle, audit: cfg.Audit, log: cfg.Logger, now: cfg.Now,
+		flightKey: []byte(rand.Text())}, nil
 }
 
 // FirstParty is the built-in public client of /token calls that name none.

@@ -162,7 +162,8 @@ func TestParallelWrongSecretsAreAdmittedNoMoreThanSequentialOnes(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: "wrong", IP: "192.0.2.9"})
+			guess := fmt.Sprintf("wrong-%d", i) // forty different guesses
+			_, errs[i] = s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: guess, IP: "192.0.2.9"})
 		})
 	}
 	close(start)
@@ -175,6 +176,52 @@ func TestParallelWrongSecretsAreAdmittedNoMoreThanSequentialOnes(t *testing.T) {
 	}
 	if checked > 4 {
 		t.Fatalf("%d of %d parallel wrong secrets were checked; one at a time 4 would be", checked, n)
+	}
+}
+
+// A resource server introspects with several requests at once: each
+// reservation counts as a failure until it settles, so without merging the
+// concurrent checks of one client's right secret, more of them than the
+// pair's free failures are refused with 429.
+func TestParallelRightSecretsAreNeverRefused(t *testing.T) {
+	cfg := ratelimit.Config{PairFree: 3, AccountFree: 1 << 20, IPFree: 1 << 20, GlobalPerSecond: -1}
+	s := testserver.New(t, testserver.Options{Throttle: &cfg})
+	_, secret, err := s.Clients.Create(s.Ctx, clients.NewClient{ID: "api"}, admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rounds, n = 20, 16
+	for round := range rounds {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: secret, IP: "192.0.2.9"})
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, call %d of %d at once with the right secret: %v", round, i, n, err)
+			}
+		}
+	}
+	// A wrong secret sent at the same time as right ones is its own check,
+	// and fails.
+	var wg sync.WaitGroup
+	var wrong error
+	wg.Go(func() {
+		_, wrong = s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: secret + "x", IP: "192.0.2.9"})
+	})
+	for range 8 {
+		wg.Go(func() { s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: secret, IP: "192.0.2.9"}) })
+	}
+	wg.Wait()
+	if !errors.Is(wrong, clients.ErrInvalidClient) {
+		t.Fatalf("a wrong secret among right ones: %v, want ErrInvalidClient", wrong)
 	}
 }
 
