@@ -61,3 +61,48 @@ func TestRedisHungLoginsAnswerWithinTheDeadline(t *testing.T) {
 		}
 	}
 }
+
+// A Redis that is hung before the server ever reached it: the first login
+// dials, and the handshake gets no answer. It too answers within the
+// throttle's deadline, on the local fallback, against a login on the same
+// server once Redis is back (the baseline of the same run).
+func TestRedisHungFromTheStartLoginsAnswerWithinTheDeadline(t *testing.T) {
+	rd, redisURL := testdb.OwnRedis(t)
+	db := filepath.Join(t.TempDir(), "gatehouse.db")
+	gatehouse(t, db, alicePassword+"\n", "user", "add", "alice", "--password-stdin")
+	rd.Freeze()
+	thawed := false
+	defer func() {
+		if !thawed {
+			rd.Thaw()
+		}
+	}()
+	gh := startGatehouse(t, db, "127.0.0.1:0", "--redis", redisURL)
+	base := gh.url()
+	client := &http.Client{Timeout: 30 * time.Second}
+	loginTook := func(what string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		resp, err := client.PostForm(base+"/token", url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword}})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		resp.Body.Close()
+		took := time.Since(start)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", what, resp.StatusCode)
+		}
+		return took
+	}
+	hung := loginTook("first login, Redis hung since before the start")
+	rd.Thaw()
+	thawed = true
+	up := loginTook("login with Redis back")
+	t.Logf("login: %v with Redis hung from the start, %v once it was back", hung, up)
+	if extra := hung - up; extra > 3*time.Second {
+		t.Errorf("the first login took %v with Redis hung from the start, %v with it back: the hang cost %v, want about the throttle's deadline (500 ms)", hung, up, extra)
+	}
+	if logs := gh.logs.String(); countLines(logs, "shared counters unreachable") != 1 {
+		t.Errorf("the fallback to local counters was not logged once:\n%s", logs)
+	}
+}
