@@ -142,3 +142,54 @@ func TestPostgresStoppedAndFrozen(t *testing.T) {
 	}
 	pg.Thaw()
 }
+
+// A PostgreSQL that refuses writes (a standby, or a database set
+// default_transaction_read_only, as here: every connection of the store
+// opens read-only): writes fail as unavailable with the read_only cause,
+// reads go on, and Health, what /readyz answers, fails with it.
+func TestReadOnlyPostgresIsUnavailableForWrites(t *testing.T) {
+	dsn, _ := testdb.PostgresSchema(t, "gh_ro_")
+	ctx := context.Background()
+	rw, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := rw.CreateUser(ctx, &gatehouse.User{ID: "u1", Username: "alice", PasswordHash: "x", CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now, Epoch: now}); err != nil {
+		t.Fatal(err)
+	}
+	rw.Close()
+
+	// libpq's options: the server starts each session read-only.
+	roDSN := strings.Replace(dsn, "options=", "options=-c%20default_transaction_read_only%3Don%20", 1)
+	raw, err := postgres.Open(ctx, roDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	st := resilient.Wrap(raw, resilient.Config{Timeout: 2 * time.Second, Logger: slog.New(slog.NewJSONHandler(logs, nil)), LogEvery: time.Minute})
+	defer st.CloseWithin(time.Second)
+
+	if u, err := st.UserByID(ctx, "u1"); err != nil || u.Username != "alice" {
+		t.Fatalf("a read on a read-only database: %+v, %v", u, err)
+	}
+	err = st.CreateUser(ctx, &gatehouse.User{ID: "u2", Username: "bob", PasswordHash: "x", CreatedAt: now, UpdatedAt: now, PasswordChangedAt: now, Epoch: now})
+	if !errors.Is(err, gatehouse.ErrUnavailable) {
+		t.Fatalf("a write on a read-only database: %v, want ErrUnavailable", err)
+	}
+	if got := resilient.Classify(err); got != resilient.CauseReadOnly {
+		t.Errorf("Classify(%v) = %q, want %q", err, got, resilient.CauseReadOnly)
+	}
+	if err := st.Health(ctx); !errors.Is(err, gatehouse.ErrUnavailable) {
+		t.Errorf("Health on a read-only database: %v, want ErrUnavailable", err)
+	}
+	if !strings.Contains(logs.String(), resilient.CauseReadOnly) {
+		t.Errorf("the failure was not logged with its cause:\n%s", logs.String())
+	}
+	if _, err := st.UserByID(ctx, "u2"); !errors.Is(err, gatehouse.ErrNotFound) {
+		t.Errorf("the refused write left a user: %v", err)
+	}
+}
