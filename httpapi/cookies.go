@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -46,12 +45,23 @@ func newCookieJar(issuer string, dev bool) (cookieJar, error) {
 		secure:      true,
 	}
 	if dev {
-		if !loopbackHost(u.Hostname()) {
-			return cookieJar{}, errors.New("httpapi: development cookies (plain HTTP) need a loopback issuer (localhost, 127.0.0.0/8 or [::1]), not " + issuer)
+		if err := CheckDevCookiesIssuer(issuer); err != nil {
+			return cookieJar{}, fmt.Errorf("httpapi: development cookies: %w", err)
 		}
 		j.access, j.refresh, j.secure = guard.DevAccessCookie, devRefreshCookie, false
 	}
 	return j, nil
+}
+
+// CheckDevCookiesIssuer tells whether a server whose public URL is issuer
+// may use development cookies (plain HTTP, no Secure): only on a loopback
+// host, where no other machine can read them.
+func CheckDevCookiesIssuer(issuer string) error {
+	u, err := url.Parse(issuer)
+	if err != nil || !loopbackHost(u.Hostname()) {
+		return fmt.Errorf("need a loopback issuer (localhost, 127.0.0.0/8 or [::1]), not %s", issuer)
+	}
+	return nil
 }
 
 // loopbackHost reports whether host is localhost or a loopback address.

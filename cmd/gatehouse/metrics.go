@@ -31,14 +31,6 @@ func addMetricsFlags(f *pflag.FlagSet, o *metricsOptions) {
 	f.BoolVar(&o.pprof, "pprof", false, "serve net/http/pprof under /debug/pprof/ on the --metrics-addr listener")
 }
 
-// check refuses settings that cannot work together.
-func (o metricsOptions) check() error {
-	if o.pprof && o.addr == "" {
-		return errors.New("--pprof needs --metrics-addr: profiles are served only on the separate metrics listener, never on --addr")
-	}
-	return nil
-}
-
 // serverMetrics is the server's registry and the metrics that cmd feeds
 // itself.
 type serverMetrics struct {

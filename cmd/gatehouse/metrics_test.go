@@ -55,6 +55,7 @@ func startServe(t *testing.T, db string, args ...string) *served {
 		}
 		select {
 		case err := <-done:
+			done <- err // for stop, in the cleanup
 			t.Fatalf("serve ended before listening: %v\n%s", err, log.String())
 		default:
 		}

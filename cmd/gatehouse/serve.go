@@ -123,9 +123,6 @@ func (c *cli) serve(ctx context.Context, o serveOptions, flags *pflag.FlagSet) e
 	if err != nil {
 		return err
 	}
-	if err := o.metrics.check(); err != nil {
-		return err
-	}
 	proxies, err := parsePrefixes(o.trustedProxies)
 	if err != nil {
 		return err

@@ -34,7 +34,9 @@ type badItem struct {
 func (e *badItem) Error() string { return e.why }
 
 // serveRules are checked in order, before anything is opened or listened
-// on; the first broken one is the error. A new flag adds its rules here.
+// on; the first broken one is the error. A new flag adds its rules here,
+// or its reason to have none to flagsWithoutRules
+// (TestEveryServeFlagHasARuleOrAReasonForNone).
 var serveRules = []settingRule{
 	{"db", func(o *serveOptions, _ func(string) bool) error { return checkDSN(o.db) }},
 	{"addr", func(o *serveOptions, _ func(string) bool) error {
@@ -128,6 +130,40 @@ var serveRules = []settingRule{
 		return nil
 	}},
 	{"housekeeping-interval", positive(func(o *serveOptions) time.Duration { return o.retention.every })},
+	{"dev-cookies", func(o *serveOptions, given func(string) bool) error {
+		// An issuer left out is the stored one or derived from --addr:
+		// the server checks it once it knows it.
+		if !o.devCookies || !given("issuer") {
+			return nil
+		}
+		return httpapi.CheckDevCookiesIssuer(o.issuer)
+	}},
+	{"redis-prefix", func(o *serveOptions, _ func(string) bool) error {
+		if o.redisPrefix == "" {
+			return errors.New("must not be empty (the throttle's keys would mix with every other key of the Redis)")
+		}
+		return nil
+	}},
+	{"metrics-addr", func(o *serveOptions, _ func(string) bool) error {
+		if o.metrics.addr == "" {
+			return nil
+		}
+		_, port, err := net.SplitHostPort(o.metrics.addr)
+		if err != nil {
+			return errors.New("want host:port, e.g. 127.0.0.1:9090")
+		}
+		// Port 0 is a free port, another for each listener.
+		if o.metrics.addr == o.addr && port != "0" {
+			return errors.New("must differ from --addr (a separate listener)")
+		}
+		return nil
+	}},
+	{"pprof", func(o *serveOptions, _ func(string) bool) error {
+		if o.metrics.pprof && o.metrics.addr == "" {
+			return errors.New("needs --metrics-addr: profiles are served only on the separate metrics listener, never on --addr")
+		}
+		return nil
+	}},
 	{"cors-origins", func(o *serveOptions, _ func(string) bool) error {
 		for _, s := range splitList(o.corsOrigins) {
 			if err := httpapi.CheckOrigin(s); err != nil {
@@ -136,6 +172,15 @@ var serveRules = []settingRule{
 		}
 		return nil
 	}},
+}
+
+// flagsWithoutRules are the serve flags with nothing to check before the
+// start, and why.
+var flagsWithoutRules = map[string]string{
+	"config":                  "read before the rules; its own errors name the file and line",
+	"key-encryption-key-file": "read when the store is opened; its errors name the file",
+	"preferred-username":      "a switch",
+	"signup":                  "a switch",
 }
 
 // validateServe checks o against serveRules and returns the first broken

@@ -6,15 +6,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 )
 
 // invalidSetting is one setting `gatehouse serve` must refuse at start,
 // and the exact error line.
 type invalidSetting struct {
 	flag, value string
-	list        bool // a list flag: one item, an array in a file
+	list        bool     // a list flag: one item, an array in a file
+	bare        bool     // written unquoted in a file (a bool)
+	also        []string // flags given with it, from any source
 	want        string
 }
 
@@ -51,6 +56,10 @@ var invalidSettings = []invalidSetting{
 	{flag: "db", value: "mysql://gatehouse", want: `--db "mysql://gatehouse": want sqlite:PATH or postgres://…`},
 	{flag: "db", value: "sqlite:", want: `--db "sqlite:": sqlite: needs a path, e.g. sqlite:gatehouse.db`},
 	{flag: "addr", value: "8080", want: `--addr "8080": want host:port, e.g. 127.0.0.1:8080 or :8080`},
+	{flag: "metrics-addr", value: "9090", want: `--metrics-addr "9090": want host:port, e.g. 127.0.0.1:9090`},
+	{flag: "metrics-addr", value: "127.0.0.1:8080", also: []string{"--addr", "127.0.0.1:8080"}, want: `--metrics-addr "127.0.0.1:8080": must differ from --addr (a separate listener)`},
+	{flag: "pprof", value: "true", bare: true, want: `--pprof true: needs --metrics-addr: profiles are served only on the separate metrics listener, never on --addr`},
+	{flag: "redis-prefix", value: "", want: `--redis-prefix "": must not be empty (the throttle's keys would mix with every other key of the Redis)`},
 }
 
 // refuseServe runs `gatehouse serve` with tc's setting coming from source
@@ -64,16 +73,24 @@ func refuseServe(t *testing.T, tc invalidSetting, source string) {
 	delete(base, tc.flag)
 	args := []string{"serve"}
 	for k, v := range base {
-		args = append(args, "--"+k, v)
+		if !slices.Contains(tc.also, "--"+k) {
+			args = append(args, "--"+k, v)
+		}
 	}
+	args = append(args, tc.also...)
 	env := map[string]string{}
 	switch source {
 	case "flag":
 		args = append(args, "--"+tc.flag+"="+tc.value)
+	case "flag+dev-cookies":
+		args = append(args, "--"+tc.flag+"="+tc.value, "--dev-cookies")
 	case "env":
 		env[envName(tc.flag)] = tc.value
 	case "toml", "yaml":
 		v := fmt.Sprintf("%q", tc.value)
+		if tc.bare {
+			v = tc.value
+		}
 		if tc.list {
 			v = "[" + v + "]"
 		}
@@ -136,9 +153,62 @@ func TestServeAcceptsTheEdgesOfEachRule(t *testing.T) {
 		{"--trusted-proxies", "10.0.0.0/8,192.0.2.1", "--cors-origins", "https://app.example,http://127.0.0.1:8082"},
 		{"--db", "postgres://gatehouse@127.0.0.1:5432/gatehouse"},
 		{"--jwks-max-age", "24h"},
+		{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"},
+		{"--metrics-addr", "127.0.0.1:9090", "--pprof"},
+		{"--dev-cookies", "--issuer", "http://[::1]:8080"},
+		{"--redis-prefix", "x"},
 	} {
 		if _, err := serveFlags(t, nil, args...); err != nil {
 			t.Errorf("%v: %v", args, err)
 		}
+	}
+}
+
+// A flag added to serve without a rule, and without a reason to have none,
+// would be taken as given, however wrong: this test names it.
+func TestEveryServeFlagHasARuleOrAReasonForNone(t *testing.T) {
+	serve, err := serveFlags(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruled := map[string]bool{}
+	for _, r := range serveRules {
+		ruled[r.flag] = true
+	}
+	seen := map[string]bool{}
+	visit := func(f *pflag.Flag) {
+		if f.Name == "help" || seen[f.Name] {
+			return
+		}
+		seen[f.Name] = true
+		_, exempt := flagsWithoutRules[f.Name]
+		switch {
+		case ruled[f.Name] && exempt:
+			t.Errorf("--%s has rules and is also listed in flagsWithoutRules", f.Name)
+		case !ruled[f.Name] && !exempt:
+			t.Errorf("--%s has no rule in serveRules and no reason in flagsWithoutRules", f.Name)
+		}
+	}
+	serve.Flags().VisitAll(visit)
+	serve.InheritedFlags().VisitAll(visit)
+	for name := range ruled {
+		if !seen[name] {
+			t.Errorf("serveRules has a rule for --%s, which serve does not have", name)
+		}
+	}
+	for name := range flagsWithoutRules {
+		if !seen[name] {
+			t.Errorf("flagsWithoutRules lists --%s, which serve does not have", name)
+		}
+	}
+}
+
+func TestDevCookiesAreRefusedWithAnIssuerOffLoopbackBeforeAnythingOpens(t *testing.T) {
+	for _, issuer := range []string{"https://auth.example.com", "http://192.0.2.1:8080"} {
+		refuseServe(t, invalidSetting{flag: "issuer", value: issuer,
+			want: fmt.Sprintf("--dev-cookies true: need a loopback issuer (localhost, 127.0.0.0/8 or [::1]), not %s", issuer)}, "flag+dev-cookies")
+	}
+	if _, err := serveFlags(t, nil, "--dev-cookies", "--issuer", "http://localhost:8080"); err != nil {
+		t.Errorf("--dev-cookies with a loopback issuer: %v", err)
 	}
 }
