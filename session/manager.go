@@ -131,7 +131,7 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
-	return &Manager{cfg: cfg, store: cfg.Store, keys: cfg.Keyring, verifier: v, verified: newVerifiedTokens(verifiedTokensMax), now: cfg.Now, log: cfg.Logger, audit: cfg.Audit,
+	return &Manager{cfg: cfg, store: cfg.Store, keys: cfg.Keyring, verifier: v, verified: newVerifiedTokens(verifiedTokensBudget), now: cfg.Now, log: cfg.Logger, audit: cfg.Audit,
 		metrics: newManagerMetrics()}, nil
 }
 

@@ -25,21 +25,35 @@ import (
 // this server signed can fill it. Tokens are keyed by their SHA-256: the
 // cache holds no token.
 type verifiedTokens struct {
-	max int
+	budget int // bytes: the sum of the entries' weights stays within it
 
 	mu      sync.RWMutex
-	entries map[[sha256.Size]byte]*gatehouse.Claims
+	entries map[[sha256.Size]byte]verifiedToken
+	weight  int
 }
 
-// verifiedTokensMax bounds the cache: about 0.5 KiB an entry.
-const verifiedTokensMax = 16384
+// verifiedToken is one remembered verification and what it weighs: its
+// token's length (the decoded claims hold about as much) and the map's
+// and the claims' fixed overhead.
+type verifiedToken struct {
+	claims *gatehouse.Claims
+	weight int
+}
+
+// verifiedOverhead is an entry's weight beyond its token's length.
+const verifiedOverhead = 512
+
+// verifiedTokensBudget bounds the cache's memory: about 16 MiB, some
+// 13,000 tokens of a usual size (they are 600 to 900 bytes), fewer when
+// custom claims make them larger.
+const verifiedTokensBudget = 16 << 20
 
 // verifiedEvictionSample is how many entries a full cache looks at to
-// choose the one to evict.
+// choose one to evict.
 const verifiedEvictionSample = 8
 
-func newVerifiedTokens(max int) *verifiedTokens {
-	return &verifiedTokens{max: max, entries: make(map[[sha256.Size]byte]*gatehouse.Claims)}
+func newVerifiedTokens(budget int) *verifiedTokens {
+	return &verifiedTokens{budget: budget, entries: make(map[[sha256.Size]byte]verifiedToken)}
 }
 
 // verify returns the claims of tok as v.Verify does, from the cache when
@@ -52,20 +66,20 @@ func (c *verifiedTokens) verify(v *token.Verifier, tok string, now time.Time) (*
 	}
 	sum := sha256.Sum256([]byte(tok))
 	c.mu.RLock()
-	cached, ok := c.entries[sum]
+	e, ok := c.entries[sum]
 	c.mu.RUnlock()
 	if ok {
-		if _, found := v.Keys().Key(cached.KeyID); found && now.Before(cached.ExpiresAt) {
-			return cached, nil
+		if _, found := v.Keys().Key(e.claims.KeyID); found && now.Before(e.claims.ExpiresAt) {
+			return e.claims, nil
 		}
-		c.drop(sum, cached)
+		c.drop(sum, e.claims)
 	}
 	claims, err := v.Verify(tok)
 	if err != nil {
 		return nil, err
 	}
 	if now.Before(claims.ExpiresAt) {
-		c.put(sum, claims, now)
+		c.put(sum, verifiedToken{claims: claims, weight: len(tok) + verifiedOverhead}, now)
 	}
 	return claims, nil
 }
@@ -74,40 +88,59 @@ func (c *verifiedTokens) verify(v *token.Verifier, tok string, now time.Time) (*
 func (c *verifiedTokens) drop(sum [sha256.Size]byte, claims *gatehouse.Claims) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.entries[sum] == claims {
-		delete(c.entries, sum)
+	if e, ok := c.entries[sum]; ok && e.claims == claims {
+		c.removeLocked(sum, e)
 	}
 }
 
-// put remembers claims, evicting an expired or the soonest-expiring of a few
-// entries (map iteration starts at a random place) when the cache is full.
-func (c *verifiedTokens) put(sum [sha256.Size]byte, claims *gatehouse.Claims, now time.Time) {
+// put remembers e, first evicting, while the budget has no room for it,
+// an expired or the soonest-expiring of a few entries (map iteration
+// starts at a random place).
+func (c *verifiedTokens) put(sum [sha256.Size]byte, e verifiedToken, now time.Time) {
+	if e.weight > c.budget {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries[sum]; !ok && len(c.entries) >= c.max {
-		var victim [sha256.Size]byte
-		var soonest time.Time
-		n := 0
-		for k, old := range c.entries {
-			if !now.Before(old.ExpiresAt) {
-				victim = k
-				break
-			}
-			if n == 0 || old.ExpiresAt.Before(soonest) {
-				victim, soonest = k, old.ExpiresAt
-			}
-			if n++; n == verifiedEvictionSample {
-				break
-			}
-		}
-		delete(c.entries, victim)
+	if _, ok := c.entries[sum]; ok {
+		return
 	}
-	c.entries[sum] = claims
+	for c.weight+e.weight > c.budget && len(c.entries) > 0 {
+		c.evictOneLocked(now)
+	}
+	c.entries[sum] = e
+	c.weight += e.weight
 }
 
-// len is the number of entries.
-func (c *verifiedTokens) len() int {
+// evictOneLocked removes an expired entry, or the soonest-expiring, among
+// a sample of the entries.
+func (c *verifiedTokens) evictOneLocked(now time.Time) {
+	var victim [sha256.Size]byte
+	var ve verifiedToken
+	n := 0
+	for k, old := range c.entries {
+		if !now.Before(old.claims.ExpiresAt) {
+			victim, ve = k, old
+			break
+		}
+		if n == 0 || old.claims.ExpiresAt.Before(ve.claims.ExpiresAt) {
+			victim, ve = k, old
+		}
+		if n++; n == verifiedEvictionSample {
+			break
+		}
+	}
+	c.removeLocked(victim, ve)
+}
+
+func (c *verifiedTokens) removeLocked(sum [sha256.Size]byte, e verifiedToken) {
+	delete(c.entries, sum)
+	c.weight -= e.weight
+}
+
+// len is the number of entries, and weight their total weight.
+func (c *verifiedTokens) len() (n, weight int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return len(c.entries)
+	return len(c.entries), c.weight
 }

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"testing"
@@ -56,7 +57,7 @@ func (f *verifiedFixture) sign(jti string, ttl time.Duration) string {
 
 func TestAVerifiedTokenIsServedFromTheCache(t *testing.T) {
 	f := newVerifiedFixture(t)
-	c := newVerifiedTokens(16)
+	c := newVerifiedTokens(1 << 20)
 	tok := f.sign("a", 15*time.Minute)
 	first, err := c.verify(f.v, tok, f.now)
 	if err != nil {
@@ -71,14 +72,14 @@ func TestAVerifiedTokenIsServedFromTheCache(t *testing.T) {
 	if first != second {
 		t.Error("the second check of a token verified it again")
 	}
-	if c.len() != 1 {
-		t.Errorf("%d entries, want 1", c.len())
+	if n, w := c.len(); n != 1 || w != len(tok)+verifiedOverhead {
+		t.Errorf("%d entries weighing %d, want 1 weighing %d", n, w, len(tok)+verifiedOverhead)
 	}
 }
 
 func TestTheCacheNeverHoldsAFailedVerification(t *testing.T) {
 	f := newVerifiedFixture(t)
-	c := newVerifiedTokens(16)
+	c := newVerifiedTokens(1 << 20)
 	tok := f.sign("a", 15*time.Minute)
 	forged := tok[:len(tok)-4] + "AAAA"
 	for range 2 {
@@ -86,14 +87,14 @@ func TestTheCacheNeverHoldsAFailedVerification(t *testing.T) {
 			t.Fatalf("forged token: err = %v, want ErrInvalid", err)
 		}
 	}
-	if c.len() != 0 {
-		t.Errorf("%d entries after failed verifications", c.len())
+	if n, _ := c.len(); n != 0 {
+		t.Errorf("%d entries after failed verifications", n)
 	}
 }
 
 func TestACachedTokenOfAKeyThatLeftTheSetIsRefused(t *testing.T) {
 	f := newVerifiedFixture(t)
-	c := newVerifiedTokens(16)
+	c := newVerifiedTokens(1 << 20)
 	tok := f.sign("a", 15*time.Minute)
 	if _, err := c.verify(f.v, tok, f.now); err != nil {
 		t.Fatal(err)
@@ -110,8 +111,8 @@ func TestACachedTokenOfAKeyThatLeftTheSetIsRefused(t *testing.T) {
 	if _, err := c.verify(f.v, tok, f.now); !errors.Is(err, token.ErrUnknownKey) {
 		t.Fatalf("token of a removed key: err = %v, want ErrUnknownKey", err)
 	}
-	if c.len() != 0 {
-		t.Errorf("the entry of the removed key's token is still cached")
+	if n, w := c.len(); n != 0 || w != 0 {
+		t.Errorf("the entry of the removed key's token is still cached (%d entries, weight %d)", n, w)
 	}
 	// The key back in a new set (a reload): the token verifies again.
 	set, err = token.NewKeySet(f.key, other)
@@ -126,7 +127,7 @@ func TestACachedTokenOfAKeyThatLeftTheSetIsRefused(t *testing.T) {
 
 func TestACachedTokenIsJudgedAgainFromItsExpiry(t *testing.T) {
 	f := newVerifiedFixture(t)
-	c := newVerifiedTokens(16)
+	c := newVerifiedTokens(1 << 20)
 	tok := f.sign("a", time.Minute)
 	if _, err := c.verify(f.v, tok, f.now); err != nil {
 		t.Fatal(err)
@@ -137,22 +138,34 @@ func TestACachedTokenIsJudgedAgainFromItsExpiry(t *testing.T) {
 	if _, err := c.verify(f.v, tok, f.now); !errors.Is(err, token.ErrExpired) {
 		t.Fatalf("expired token: err = %v, want ErrExpired", err)
 	}
-	if c.len() != 0 {
-		t.Errorf("%d entries, want the expired one gone", c.len())
+	if n, _ := c.len(); n != 0 {
+		t.Errorf("%d entries, want the expired one gone", n)
 	}
 }
 
-func TestTheCacheStaysWithinItsBound(t *testing.T) {
+func TestTheCacheStaysWithinItsBudget(t *testing.T) {
 	f := newVerifiedFixture(t)
-	c := newVerifiedTokens(4)
+	one := len(f.sign("x", time.Minute)) + verifiedOverhead
+	c := newVerifiedTokens(4*one + one/2) // room for four
 	toks := make([]string, 10)
 	for i := range toks {
 		toks[i] = f.sign(fmt.Sprint(i), time.Duration(i+1)*time.Minute)
 		if _, err := c.verify(f.v, toks[i], f.now); err != nil {
 			t.Fatal(err)
 		}
-		if c.len() > 4 {
-			t.Fatalf("%d entries after %d tokens, bound 4", c.len(), i+1)
+		if n, w := c.len(); w > c.budget || n > 4 {
+			t.Fatalf("%d entries weighing %d after %d tokens, budget %d", n, w, i+1, c.budget)
+		}
+	}
+	if n, _ := c.len(); n != 4 {
+		t.Errorf("%d entries, want the budget's four", n)
+	}
+	// The sample covers all of so few entries: the soonest-expiring went
+	// first, and the four that expire last are the ones cached.
+	for i, tok := range toks {
+		_, cached := c.entries[sha256.Sum256([]byte(tok))]
+		if want := i >= 6; cached != want {
+			t.Errorf("token %d (expires in %d min) cached: %v, want %v", i, i+1, cached, want)
 		}
 	}
 	// Every token still verifies, cached or not.
@@ -160,5 +173,13 @@ func TestTheCacheStaysWithinItsBound(t *testing.T) {
 		if _, err := c.verify(f.v, tok, f.now); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// A token heavier than the whole budget is verified, never cached.
+	small := newVerifiedTokens(one / 2)
+	if _, err := small.verify(f.v, toks[0], f.now); err != nil {
+		t.Fatal(err)
+	}
+	if n, w := small.len(); n != 0 || w != 0 {
+		t.Errorf("a token over the budget was cached: %d entries, weight %d", n, w)
 	}
 }
