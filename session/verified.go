@@ -21,9 +21,9 @@ import (
 // judges again, with its leeway) and only while the verifier's key set
 // still holds the key that verified it (a kid is the key's RFC 7638
 // thumbprint, so the same kid is the same key): a key that left the set
-// takes its tokens' entries with it. Failures are never remembered, so only tokens
-// this server signed can fill it. Tokens are keyed by their SHA-256: the
-// cache holds no token.
+// takes its tokens' entries with it. Failures are never remembered, so
+// only tokens this server signed can fill it. Tokens are keyed by their
+// SHA-256: the cache holds no token.
 type verifiedTokens struct {
 	budget int // bytes: the sum of the entries' weights stays within it
 
