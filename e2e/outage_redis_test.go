@@ -23,21 +23,7 @@ func TestRedisHungLoginsAnswerWithinTheDeadline(t *testing.T) {
 	gatehouse(t, db, alicePassword+"\n", "user", "add", "alice", "--password-stdin")
 	gh := startGatehouse(t, db, "127.0.0.1:0", "--redis", redisURL)
 	base := gh.url()
-	client := &http.Client{Timeout: 30 * time.Second}
-	loginTook := func(what string) time.Duration {
-		t.Helper()
-		start := time.Now()
-		resp, err := client.PostForm(base+"/token", url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword}})
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		resp.Body.Close()
-		took := time.Since(start)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d", what, resp.StatusCode)
-		}
-		return took
-	}
+	loginTook := aliceLoginTimer(t, base)
 	base1 := loginTook("login with Redis up") // its connections are now pooled
 	rd.Freeze()
 	defer rd.Thaw()
@@ -79,8 +65,25 @@ func TestRedisHungFromTheStartLoginsAnswerWithinTheDeadline(t *testing.T) {
 	}()
 	gh := startGatehouse(t, db, "127.0.0.1:0", "--redis", redisURL)
 	base := gh.url()
+	loginTook := aliceLoginTimer(t, base)
+	hung := loginTook("first login, Redis hung since before the start")
+	rd.Thaw()
+	thawed = true
+	up := loginTook("login with Redis back")
+	t.Logf("login: %v with Redis hung from the start, %v once it was back", hung, up)
+	if extra := hung - up; extra > 3*time.Second {
+		t.Errorf("the first login took %v with Redis hung from the start, %v with it back: the hang cost %v, want about the throttle's deadline (500 ms)", hung, up, extra)
+	}
+	if logs := gh.logs.String(); countLines(logs, "shared counters unreachable") != 1 {
+		t.Errorf("the fallback to local counters was not logged once:\n%s", logs)
+	}
+}
+
+// aliceLoginTimer returns a function that logs alice in at base and
+// returns how long it took; any answer but 200 fails the test.
+func aliceLoginTimer(t *testing.T, base string) func(what string) time.Duration {
 	client := &http.Client{Timeout: 30 * time.Second}
-	loginTook := func(what string) time.Duration {
+	return func(what string) time.Duration {
 		t.Helper()
 		start := time.Now()
 		resp, err := client.PostForm(base+"/token", url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePassword}})
@@ -93,16 +96,5 @@ func TestRedisHungFromTheStartLoginsAnswerWithinTheDeadline(t *testing.T) {
 			t.Fatalf("%s: %d", what, resp.StatusCode)
 		}
 		return took
-	}
-	hung := loginTook("first login, Redis hung since before the start")
-	rd.Thaw()
-	thawed = true
-	up := loginTook("login with Redis back")
-	t.Logf("login: %v with Redis hung from the start, %v once it was back", hung, up)
-	if extra := hung - up; extra > 3*time.Second {
-		t.Errorf("the first login took %v with Redis hung from the start, %v with it back: the hang cost %v, want about the throttle's deadline (500 ms)", hung, up, extra)
-	}
-	if logs := gh.logs.String(); countLines(logs, "shared counters unreachable") != 1 {
-		t.Errorf("the fallback to local counters was not logged once:\n%s", logs)
 	}
 }

@@ -80,12 +80,7 @@ func BenchmarkRefreshParallel(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			srv := testserver.New(b, testserver.Options{Postgres: pg})
 			ctx := context.Background()
-			now := srv.Clock.Now()
-			u := &gatehouse.User{ID: gatehouse.NewID(), Username: "bench", PasswordHash: "x",
-				Scopes: []string{"orders:read"}, CreatedAt: now, UpdatedAt: now, Epoch: now}
-			if err := srv.Store.CreateUser(ctx, u); err != nil {
-				b.Fatal(err)
-			}
+			u := benchUser(b, srv)
 			par := max(1, 32/runtime.GOMAXPROCS(0))
 			tokens := make([]string, par*runtime.GOMAXPROCS(0))
 			for i := range tokens {
@@ -123,12 +118,7 @@ func BenchmarkRefreshParallel(b *testing.B) {
 func BenchmarkCheck(b *testing.B) {
 	srv := testserver.New(b, testserver.Options{})
 	ctx := context.Background()
-	now := srv.Clock.Now()
-	u := &gatehouse.User{ID: gatehouse.NewID(), Username: "bench", PasswordHash: "x",
-		Scopes: []string{"orders:read"}, CreatedAt: now, UpdatedAt: now, Epoch: now}
-	if err := srv.Store.CreateUser(ctx, u); err != nil {
-		b.Fatal(err)
-	}
+	u := benchUser(b, srv)
 	g, err := srv.Sessions.Login(ctx, session.Login{User: u})
 	if err != nil {
 		b.Fatal(err)
@@ -170,4 +160,16 @@ func BenchmarkCheck(b *testing.B) {
 			}
 		}
 	})
+}
+
+// benchUser adds a user with one scope to srv's store.
+func benchUser(b *testing.B, srv *testserver.Server) *gatehouse.User {
+	b.Helper()
+	now := srv.Clock.Now()
+	u := &gatehouse.User{ID: gatehouse.NewID(), Username: "bench", PasswordHash: "x",
+		Scopes: []string{"orders:read"}, CreatedAt: now, UpdatedAt: now, Epoch: now}
+	if err := srv.Store.CreateUser(context.Background(), u); err != nil {
+		b.Fatal(err)
+	}
+	return u
 }
