@@ -93,8 +93,8 @@ func crashTest(t *testing.T, dsn string, lose func(username string) error) {
 	// a write the server committed before a kill but never answered is
 	// retried until it is answered, so the ledger ends with no write left
 	// in doubt. ctx only bounds the whole run, should the server never
-	// answer again.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// answer again: longer than the four waits for the ledger below.
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	var stopping atomic.Bool
 	var wg sync.WaitGroup
