@@ -47,7 +47,7 @@ func ab64Decode(s string) ([]byte, error) {
 	if strings.Contains(s, "+") {
 		return nil, ErrUnknownFormat
 	}
-	return base64.RawStdEncoding.DecodeString(strings.ReplaceAll(s, ".", "+"))
+	return decodeB64(base64.RawStdEncoding, strings.ReplaceAll(s, ".", "+"))
 }
 
 func (p *pbkdf2Hash) matches(_ *Hasher, pw []byte) bool {
