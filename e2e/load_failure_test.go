@@ -98,6 +98,37 @@ func (tl *tally) send(client *http.Client, method, u string, form url.Values, be
 	return resp.StatusCode, j
 }
 
+// backgroundLoad is runLoad as alice in the background of a test.
+type backgroundLoad struct {
+	t  *testing.T
+	tl *tally
+	// stop ends the load and waits for its workers; it runs at the test's
+	// cleanup too, and only once.
+	stop func()
+}
+
+// startLoad starts runLoad as alice with workers on the base URL pick
+// returns, counting into tl.
+func startLoad(t *testing.T, workers int, client *http.Client, pick func() string, tl *tally) *backgroundLoad {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runLoad(ctx, workers, client, pick, "alice", alicePassword, tl)
+	}()
+	var once sync.Once
+	l := &backgroundLoad{t: t, tl: tl, stop: func() { once.Do(func() { cancel(); <-done }) }}
+	t.Cleanup(l.stop)
+	return l
+}
+
+// okAfter waits until n more requests of the load have answered 200.
+func (l *backgroundLoad) okAfter(what string, n int64) {
+	l.t.Helper()
+	from := l.tl.ok.Load()
+	eventually(l.t, 60*time.Second, what, func() bool { return l.tl.ok.Load() >= from+n })
+}
+
 // runLoad runs workers that each log in as user and then refresh and call
 // /userinfo in a loop, each request to the base URL pick returns, until
 // ctx ends. It returns once they have stopped.

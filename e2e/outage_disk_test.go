@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"os"
@@ -66,19 +65,8 @@ func TestSQLiteDiskFullUnderLoad(t *testing.T) {
 	base := gh.url()
 	client := &http.Client{Timeout: 20 * time.Second}
 	tl := &tally{}
-	ctx, stopLoad := context.WithCancel(context.Background())
-	loaded := make(chan struct{})
-	go func() {
-		defer close(loaded)
-		runLoad(ctx, 4, client, func() string { return base }, "alice", alicePassword, tl)
-	}()
-	defer func() { stopLoad(); <-loaded }()
-	okAfter := func(what string, n int64) {
-		t.Helper()
-		from := tl.ok.Load()
-		eventually(t, 60*time.Second, what, func() bool { return tl.ok.Load() >= from+n })
-	}
-	okAfter("first answers", 20)
+	load := startLoad(t, 4, client, func() string { return base }, tl)
+	load.okAfter("first answers", 20)
 
 	filler := filepath.Join(dir, "filler")
 	fill(t, filler)
@@ -92,9 +80,8 @@ func TestSQLiteDiskFullUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, 30*time.Second, "/readyz 200 once space returns", func() bool { return status(base, "/readyz") == http.StatusOK })
-	okAfter("answers once space returns", 20)
-	stopLoad()
-	<-loaded
+	load.okAfter("answers once space returns", 20)
+	load.stop()
 	t.Logf("load: %v", tl)
 	if f := tl.failures(); len(f) > 0 {
 		t.Errorf("requests failed while the disk was full (want only 200, 503 with Retry-After, invalid_grant): %q", f)

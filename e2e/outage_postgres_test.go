@@ -26,18 +26,7 @@ func TestPostgresFrozenAndStoppedUnderLoad(t *testing.T) {
 	base := gh.url()
 	client := &http.Client{Timeout: 20 * time.Second}
 	tl := &tally{}
-	ctx, stopLoad := context.WithCancel(context.Background())
-	loaded := make(chan struct{})
-	go func() {
-		defer close(loaded)
-		runLoad(ctx, 4, client, func() string { return base }, "alice", alicePassword, tl)
-	}()
-	defer func() { stopLoad(); <-loaded }()
-	okAfter := func(what string, n int64) {
-		t.Helper()
-		from := tl.ok.Load()
-		eventually(t, 60*time.Second, what, func() bool { return tl.ok.Load() >= from+n })
-	}
+	load := startLoad(t, 4, client, func() string { return base }, tl)
 	ready := func(ctx context.Context) error {
 		c, err := pgx.Connect(ctx, dsn)
 		if err != nil {
@@ -45,7 +34,7 @@ func TestPostgresFrozenAndStoppedUnderLoad(t *testing.T) {
 		}
 		return c.Close(ctx)
 	}
-	okAfter("first answers", 20)
+	load.okAfter("first answers", 20)
 
 	for _, outage := range []struct {
 		name       string
@@ -61,10 +50,9 @@ func TestPostgresFrozenAndStoppedUnderLoad(t *testing.T) {
 		time.Sleep(2 * time.Second) // an outage of some seconds under load
 		outage.end()
 		eventually(t, 60*time.Second, outage.name+": /readyz 200 again", func() bool { return status(base, "/readyz") == http.StatusOK })
-		okAfter(outage.name+": answers after the outage", 20)
+		load.okAfter(outage.name+": answers after the outage", 20)
 	}
-	stopLoad()
-	<-loaded
+	load.stop()
 	t.Logf("load: %v", tl)
 	if f := tl.failures(); len(f) > 0 {
 		t.Errorf("requests failed during the outages (want only 200, 503 with Retry-After, invalid_grant): %q", f)
@@ -82,14 +70,7 @@ func TestPostgresFrozenAndStoppedUnderLoad(t *testing.T) {
 	}
 
 	// Shutdown while the database is frozen under load.
-	ctx2, stopLoad2 := context.WithCancel(context.Background())
-	tl2 := &tally{}
-	loaded2 := make(chan struct{})
-	go func() {
-		defer close(loaded2)
-		runLoad(ctx2, 4, client, func() string { return base }, "alice", alicePassword, tl2)
-	}()
-	defer func() { stopLoad2(); <-loaded2 }()
+	startLoad(t, 4, client, func() string { return base }, &tally{})
 	time.Sleep(500 * time.Millisecond)
 	pg.Freeze()
 	defer pg.Thaw()

@@ -88,17 +88,22 @@ func (s *server) handleAccountAsset(w http.ResponseWriter, r *http.Request) {
 	s.serveAsset(w, r, name)
 }
 
-// serveAsset answers with an embedded file, revalidated on every use
-// (no-cache with an ETag), so a new binary's page is never mixed with an
-// old script.
+// serveAsset answers with a file of the account page.
 func (s *server) serveAsset(w http.ResponseWriter, r *http.Request, name string) {
-	a, ok := s.assets[name]
+	serveEmbedded(w, r, s.assets, name, accountCSP)
+}
+
+// serveEmbedded answers with the embedded file name of files under the
+// Content-Security-Policy csp, revalidated on every use (no-cache with an
+// ETag), so a new binary's page is never mixed with an old script.
+func serveEmbedded(w http.ResponseWriter, r *http.Request, files map[string]asset, name, csp string) {
+	a, ok := files[name]
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", accountCSP)
+	h.Set("Content-Security-Policy", csp)
 	h.Set("Content-Type", a.ctype)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", a.etag)

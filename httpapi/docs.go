@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"bytes"
 	"embed"
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // docsUI is the /docs page: Swagger UI (npm swagger-ui-dist, its licence
@@ -56,18 +54,7 @@ func (s *server) docsRoutes(mux *routeMux) {
 	})
 }
 
-// serveDocsFile answers with one file of docsui, revalidated on every use
-// (no-cache with an ETag), so a new binary's page never runs an old script.
+// serveDocsFile answers with one file of docsui.
 func (s *server) serveDocsFile(w http.ResponseWriter, r *http.Request, csp, name string) {
-	a, ok := s.docs[name]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Security-Policy", csp)
-	h.Set("Content-Type", a.ctype)
-	h.Set("Cache-Control", "no-cache")
-	h.Set("ETag", a.etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+	serveEmbedded(w, r, s.docs, name, csp)
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/internal/testserver"
-	"github.com/gatehouse/gatehouse/store/sqlite"
 )
 
 func TestBackup(t *testing.T) {
@@ -81,14 +80,7 @@ func TestBackup(t *testing.T) {
 func TestSessionsRevokeIssuedBefore(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "g.db")
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t, path)
 	clk := testclock.New(time.Now().Add(-10 * time.Minute))
 	s := testserver.New(t, testserver.Options{Store: st, Clock: clk})
 	const pw = "correct horse battery staple"

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/store/sqlite"
 )
 
 // run executes the command tree in-process with env as the environment.
@@ -31,15 +33,24 @@ func mapLookup(env map[string]string) func(string) (string, bool) {
 // records the flags as they are after parsing and the environment.
 func serveFlags(t *testing.T, env map[string]string, args ...string) (*cobra.Command, error) {
 	t.Helper()
-	c := &cli{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, stdin: strings.NewReader(""), lookupEnv: mapLookup(env)}
-	root := c.rootCmd()
-	serve, _, err := root.Find([]string{"serve"})
+	_, serve, err := serveWithConfig(t, env, args...)
+	return serve, err
+}
+
+// migratedSQLite opens the SQLite store at path, migrated, closed when the
+// test ends.
+func migratedSQLite(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	serve.RunE = func(*cobra.Command, []string) error { return nil }
-	root.SetArgs(append([]string{"serve"}, args...))
-	return serve, root.Execute()
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
 
 func TestEnvTwinIsTheDefaultAndAnExplicitFlagWins(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/internal/testserver"
 	"github.com/gatehouse/gatehouse/session"
-	"github.com/gatehouse/gatehouse/store/sqlite"
 )
 
 // Finding 5: a revocation made by the command line was forgotten on the
@@ -21,14 +20,7 @@ import (
 func TestCommandLineDisableIsNotForgottenBeforeTheServersTokensExpire(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "g.db")
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := migratedSQLite(t, path)
 	// The command line reads the real clock; the server's starts there.
 	clk := testclock.New(time.Now())
 	s := testserver.New(t, testserver.Options{Store: st, Clock: clk, Session: func(c *session.Config) {
