@@ -6,6 +6,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gatehouse/gatehouse/internal/testdb"
 )
 
 // The harness's arithmetic on known inputs; no test here times anything.
@@ -164,5 +168,30 @@ func TestReportShowsRatiosAndErrors(t *testing.T) {
 	}
 	if got := failures(results); got != "userinfo (3)" {
 		t.Errorf("failures = %q", got)
+	}
+}
+
+// -postgres with the server's pool settings in the URL: the harness's own
+// connection must not send them to PostgreSQL (which refuses unknown
+// parameters), and the server's --db keeps them.
+func TestPostgresSchemaTakesAURLWithPoolSettings(t *testing.T) {
+	base := testdb.PostgresURL()
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	if _, err := pgx.Connect(t.Context(), base); err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("PostgreSQL unreachable (%v); CI=true fails instead", err)
+		}
+		t.Fatalf("PostgreSQL unreachable under CI=true: %v", err)
+	}
+	dsn, drop, err := pgSchema(t.Context(), base+sep+"pool_max_conns=8")
+	if err != nil {
+		t.Fatalf("pgSchema with pool_max_conns: %v", err)
+	}
+	defer drop()
+	if !strings.Contains(dsn, "pool_max_conns=8") || !strings.Contains(dsn, "search_path") {
+		t.Errorf("--db %q lost the pool setting or the schema", dsn)
 	}
 }
