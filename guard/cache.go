@@ -74,15 +74,19 @@ func (c *tokenCache) generation() uint64 {
 	return c.gen
 }
 
-// put caches claims for tok, unless an eviction happened since gen was read
-// or the token is already expired.
-func (c *tokenCache) put(tok string, claims *Claims, gen uint64, now time.Time) {
+// put caches claims for tok, unless an eviction happened since gen was read,
+// the token is already expired, or revoked reports true for its claims.
+// revoked is asked under the cache's lock: with remove, called by a request
+// that found the token revoked, it keeps a token out of the cache once any
+// request has refused it (a put is either before that remove, which drops
+// it, or after the revocation, which it sees).
+func (c *tokenCache) put(tok string, claims *Claims, gen uint64, now time.Time, revoked func(*Claims) bool) {
 	if c == nil || !now.Before(claims.ExpiresAt) {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen != gen {
+	if c.gen != gen || revoked(claims) {
 		return
 	}
 	if _, ok := c.entries[tok]; ok {
@@ -97,6 +101,18 @@ func (c *tokenCache) put(tok string, claims *Claims, gen uint64, now time.Time) 
 	}
 	if claims.SessionID != "" {
 		c.bySID[claims.SessionID] = append(c.bySID[claims.SessionID], tok)
+	}
+}
+
+// remove drops tok's entry, if it has one.
+func (c *tokenCache) remove(tok string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if claims, ok := c.entries[tok]; ok {
+		c.removeLocked(tok, claims)
 	}
 }
 

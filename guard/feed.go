@@ -44,6 +44,7 @@ type RevocationFeed struct {
 	after         func(time.Duration) <-chan time.Time
 	polled        func(error) // test seam: called after each background poll
 	set           *revocationSet
+	applyMu       sync.Mutex // one answer applied at a time, each from the cursor it asked from
 	cursor        atomic.Int64
 	lastSync      atomic.Int64 // Unix nanoseconds of the last answer, by now
 	resyncs       atomic.Int64
@@ -230,6 +231,9 @@ func (f *RevocationFeed) unlisten(v *LocalVerifier) {
 func (f *RevocationFeed) syncNow(ctx context.Context) error {
 	for {
 		n, err := f.poll(ctx, 0)
+		if errors.Is(err, errSuperseded) {
+			continue
+		}
 		if err != nil {
 			return err
 		}
@@ -250,6 +254,12 @@ func (f *RevocationFeed) run() {
 		if f.ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, errSuperseded) {
+			err = nil
+		}
+		if err != nil {
+			f.failures.Add(1) // counted before the seam, so Stats agrees with it
+		}
 		if f.polled != nil {
 			f.polled(err)
 		}
@@ -260,7 +270,6 @@ func (f *RevocationFeed) run() {
 			failures = 0
 			continue
 		}
-		f.failures.Add(1)
 		if failures == 0 {
 			down = f.now()
 			f.logger.Warn("guard: revocation feed unreachable; keeping the last known state and retrying", "url", f.url, "err", err)
@@ -323,6 +332,10 @@ type feedAnswer struct {
 	Resync bool   `json:"resync"`
 }
 
+// errSuperseded is a poll's answer left unapplied because another poll's
+// moved the cursor first. It is not a failure.
+var errSuperseded = errors.New("guard: revocation feed answer superseded")
+
 // poll asks for what follows the cursor, waiting up to wait, applies the
 // answer and returns how many entries it had.
 func (f *RevocationFeed) poll(ctx context.Context, wait time.Duration) (int, error) {
@@ -365,6 +378,14 @@ func (f *RevocationFeed) poll(ctx context.Context, wait time.Duration) (int, err
 	es, err := f.entries(&a, since)
 	if err != nil {
 		return 0, err
+	}
+	f.applyMu.Lock()
+	defer f.applyMu.Unlock()
+	if f.cursor.Load() != since {
+		// Another poll applied an answer from this cursor meanwhile; this
+		// one may be older, and applying it would move the cursor back and
+		// bring swept entries in again.
+		return 0, errSuperseded
 	}
 	f.apply(es)
 	if a.Resync {

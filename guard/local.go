@@ -93,18 +93,27 @@ func (l *LocalVerifier) Verify(ctx context.Context, tok string) (*Claims, error)
 			return nil, err
 		}
 		if l.feed != nil && l.feed.set.revoked(claims) {
+			// A verification that started before the set had the entry
+			// may have cached the token since; no hit may accept what
+			// this request refused.
+			l.cache.remove(tok)
 			return nil, ErrRevoked
 		}
 		if err := l.checkRevoked(ctx, claims); err != nil {
 			return nil, err
 		}
-		l.cache.put(tok, claims, gen, now)
+		l.cache.put(tok, claims, gen, now, l.revokedByFeed)
 		return claims, nil
 	}
 	if err := l.checkRevoked(ctx, claims); err != nil {
 		return nil, err
 	}
 	return claims, nil
+}
+
+// revokedByFeed reports whether the feed's set holds an entry matching c.
+func (l *LocalVerifier) revokedByFeed(c *Claims) bool {
+	return l.feed != nil && l.feed.set.revoked(c)
 }
 
 func (l *LocalVerifier) cacheGet(tok string, now time.Time) (*Claims, bool) {

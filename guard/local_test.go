@@ -157,9 +157,21 @@ func TestLocalVerifierCache(t *testing.T) {
 		c := newTokenCache(10)
 		gen := c.generation()
 		c.evict("j1", "")
-		c.put("tok", testClaims("j1", "s1"), gen, testNow)
+		c.put("tok", testClaims("j1", "s1"), gen, testNow, notRevoked)
 		if n := c.len(); n != 0 {
 			t.Fatalf("cache holds %d entries; want 0", n)
+		}
+	})
+	t.Run("a put after the revocation is dropped, and a refusal removes an earlier put", func(t *testing.T) {
+		c := newTokenCache(10)
+		c.put("tok", testClaims("j1", "s1"), c.generation(), testNow, func(*Claims) bool { return true })
+		if n := c.len(); n != 0 {
+			t.Fatalf("a put its revoked check refuses: cache holds %d entries; want 0", n)
+		}
+		c.put("tok", testClaims("j1", "s1"), c.generation(), testNow, notRevoked)
+		c.remove("tok")
+		if _, hit := c.get("tok", testNow); hit {
+			t.Fatal("a removed token is still served")
 		}
 	})
 	t.Run("a full cache evicts the soonest-expiring entry", func(t *testing.T) {
@@ -167,9 +179,9 @@ func TestLocalVerifierCache(t *testing.T) {
 		for i, ttl := range []time.Duration{10 * time.Minute, time.Minute, 5 * time.Minute} {
 			cl := testClaims(string(rune('a'+i)), "s")
 			cl.ExpiresAt = testNow.Add(ttl)
-			c.put(cl.ID, cl, c.generation(), testNow)
+			c.put(cl.ID, cl, c.generation(), testNow, notRevoked)
 		}
-		c.put("d", testClaims("d", "s"), c.generation(), testNow)
+		c.put("d", testClaims("d", "s"), c.generation(), testNow, notRevoked)
 		for tok, want := range map[string]bool{"a": true, "b": false, "c": true, "d": true} {
 			if _, got := c.get(tok, testNow); got != want {
 				t.Errorf("entry %s cached = %v; want %v", tok, got, want)
@@ -235,3 +247,5 @@ func TestNewLocalVerifierRequiresIssuerAndAudience(t *testing.T) {
 		t.Fatalf("NewLocalVerifier(nil) = %v, %v; want an error", v, err)
 	}
 }
+
+func notRevoked(*Claims) bool { return false }
