@@ -24,12 +24,20 @@ def new_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
 
 
+def b64coord(n: int) -> str:
+    """A P-256 coordinate as RFC 7518 §6.2.1.2 wants it: the full 32 bytes,
+    base64url. (PyJWT 2.6's to_jwk drops leading zero bytes, and its own
+    PyJWK then refuses about one key in 140.)"""
+    return base64.urlsafe_b64encode(n.to_bytes(32, "big")).rstrip(b"=").decode()
+
+
 class Key:
     def __init__(self) -> None:
         self.private = ec.generate_private_key(ec.SECP256R1())
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private.public_key()))
+        pub = self.private.public_key().public_numbers()
         self.kid = new_id()
-        self.jwk = {**jwk, "kid": self.kid, "alg": "ES256", "use": "sig"}
+        self.jwk = {"kty": "EC", "crv": "P-256", "x": b64coord(pub.x), "y": b64coord(pub.y),
+                    "kid": self.kid, "alg": "ES256", "use": "sig"}
 
 
 class FakeIssuer:
