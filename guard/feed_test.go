@@ -498,3 +498,71 @@ func TestRemoteVerifierFollowsTheFeed(t *testing.T) {
 		t.Error("Feed() does not report the feed")
 	}
 }
+
+// Two polls from the same cursor, answered out of order: the background
+// long poll's answer was read by the issuer when only the first entry
+// existed, and arrives after a read that already got both. Applying it
+// would move the cursor back (and bring swept entries in again); it is
+// dropped instead, and counts as no failure.
+func TestFeedAnAnswerOlderThanTheCursorIsNotApplied(t *testing.T) {
+	entry := func(c int64) map[string]any {
+		return map[string]any{"cursor": c, "kind": "jti", "value": gatehouse.NewID(), "forget_at": testNow.Add(time.Hour).Unix()}
+	}
+	both := []map[string]any{entry(1), entry(2)}
+	var mu sync.Mutex
+	synced, longPolls := false, 0
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		answer := func(es []map[string]any, next int64) {
+			json.NewEncoder(w).Encode(map[string]any{"revocations": es, "next": next})
+		}
+		if r.URL.Query().Get("wait") == "" { // a read without waiting: the start, or the test's
+			mu.Lock()
+			first := !synced
+			synced = true
+			mu.Unlock()
+			since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+			if first || since >= 2 {
+				answer(nil, since)
+			} else {
+				answer(both[since:], 2)
+			}
+			return
+		}
+		mu.Lock()
+		longPolls++
+		n := longPolls
+		mu.Unlock()
+		if n > 1 {
+			<-r.Context().Done() // later long polls find nothing new
+			return
+		}
+		<-release
+		answer(both[:1], 1) // what the issuer read before the second entry
+	}))
+	t.Cleanup(srv.Close)
+	clk := newClock()
+	polls := make(chan error, 10)
+	feed, err := NewRevocationFeed(context.Background(), srv.URL, feedClient, feedSecret, WithNow(clk.Now), WithFeedWait(5*time.Second),
+		func(c *config) { c.polled = func(err error) { polls <- err } })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { feed.Close() })
+	if err := feed.syncNow(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c := feed.cursor.Load(); c != 2 {
+		t.Fatalf("cursor %d after reading both entries, want 2", c)
+	}
+	close(release)
+	if err := nextPoll(t, polls); err != nil {
+		t.Fatalf("the older answer counted as a failure: %v", err)
+	}
+	if c := feed.cursor.Load(); c != 2 {
+		t.Fatalf("cursor %d after an older answer arrived, want it still 2", c)
+	}
+	if st := feed.Stats(); st.Failures != 0 || st.Entries["jti"] != 2 {
+		t.Fatalf("stats %+v, want no failure and both entries", st)
+	}
+}
