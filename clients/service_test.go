@@ -156,18 +156,11 @@ func TestParallelWrongSecretsAreAdmittedNoMoreThanSequentialOnes(t *testing.T) {
 	s := testserver.New(t, testserver.Options{Throttle: &cfg})
 	s.Clients.Create(s.Ctx, clients.NewClient{ID: "api"}, admin)
 	const n = 40
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			guess := fmt.Sprintf("wrong-%d", i) // forty different guesses
-			_, errs[i] = s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: guess, IP: "192.0.2.9"})
-		})
+	guesses := make([]string, n)
+	for i := range guesses {
+		guesses[i] = fmt.Sprintf("wrong-%d", i) // forty different guesses
 	}
-	close(start)
-	wg.Wait()
+	errs := authenticateAtOnce(s, guesses)
 	checked := 0
 	for _, err := range errs {
 		if errors.Is(err, clients.ErrInvalidClient) {
@@ -192,18 +185,7 @@ func TestParallelRightSecretsAreNeverRefused(t *testing.T) {
 	}
 	const rounds, n = 20, 16
 	for round := range rounds {
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				_, errs[i] = s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: secret, IP: "192.0.2.9"})
-			})
-		}
-		close(start)
-		wg.Wait()
-		for i, err := range errs {
+		for i, err := range authenticateAtOnce(s, slices.Repeat([]string{secret}, n)) {
 			if err != nil {
 				t.Fatalf("round %d, call %d of %d at once with the right secret: %v", round, i, n, err)
 			}
@@ -211,15 +193,7 @@ func TestParallelRightSecretsAreNeverRefused(t *testing.T) {
 	}
 	// A wrong secret sent at the same time as right ones is its own check,
 	// and fails.
-	var wg sync.WaitGroup
-	var wrong error
-	wg.Go(func() {
-		_, wrong = s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: secret + "x", IP: "192.0.2.9"})
-	})
-	for range 8 {
-		wg.Go(func() { s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: secret, IP: "192.0.2.9"}) })
-	}
-	wg.Wait()
+	wrong := authenticateAtOnce(s, append([]string{secret + "x"}, slices.Repeat([]string{secret}, 8)...))[0]
 	if !errors.Is(wrong, clients.ErrInvalidClient) {
 		t.Fatalf("a wrong secret among right ones: %v, want ErrInvalidClient", wrong)
 	}
@@ -272,4 +246,21 @@ func TestRotateSecretAndDelete(t *testing.T) {
 			t.Errorf("no audit event %q in %q", want, details)
 		}
 	}
+}
+
+// authenticateAtOnce authenticates client "api" once per secret, all calls
+// released together from one address, and returns their errors in order.
+func authenticateAtOnce(s *testserver.Server, secrets []string) []error {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, len(secrets))
+	for i, secret := range secrets {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = s.Clients.Authenticate(s.Ctx, clients.Credentials{ID: "api", Secret: secret, IP: "192.0.2.9"})
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
 }
